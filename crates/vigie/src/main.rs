@@ -1,0 +1,43 @@
+//! The `vigie` binary: parses arguments and wires the library crates. No domain logic lives
+//! here; each subcommand is a module under `cmd/` with its clap `Args` and a `run`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+#[derive(Parser)]
+#[command(name = "vigie", version, about = "Outage detection and root-cause attribution from the outside")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    // One variant per subcommand, each `cmd::<name>::Args`; keep them alphabetical.
+}
+
+fn main() -> ExitCode {
+    cmd::init_tracing();
+    let cli = Cli::parse();
+    let result: anyhow::Result<ExitCode> = match cli.command {};
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
