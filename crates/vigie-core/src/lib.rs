@@ -5,6 +5,7 @@
 //! `Engine::tick`. The same code runs live under `vigie serve` and offline under
 //! `vigie replay`, which is what makes detection testable and measurable.
 
+pub mod detect;
 pub mod model;
 pub mod output;
 pub mod signal;
