@@ -2,11 +2,71 @@
 //! validate into [`Config`], reporting every error at once with file, line and key.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use vigie_core::{ComponentSpec, ServiceSpec};
 use vigie_probe::CheckSpec;
+
+mod duration;
+mod error;
+mod parse;
+mod section;
+
+pub use duration::parse_duration;
+pub use error::{ConfigError, ConfigErrors};
+pub use parse::{parse_str, split_host_port};
+
+/// Largest configuration file accepted.
+pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The built-in example `vigie serve` runs when no `--config` is given (also in docs/config.md).
+pub const BUILTIN_EXAMPLE: &str = include_str!("../example.toml");
+
+/// Reads and validates a configuration file.
+pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+    let file = path.display().to_string();
+    let fail = |message: String| {
+        ConfigErrors(vec![ConfigError {
+            file: file.clone(),
+            line: 0,
+            column: 0,
+            key: String::new(),
+            message,
+        }])
+    };
+    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(fail(format!(
+            "file is {} bytes; the limit is {MAX_CONFIG_BYTES}",
+            meta.len()
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    parse_str(&file, &text)
+}
+
+/// The built-in example configuration.
+pub fn builtin_example() -> Config {
+    match parse_str("<built-in example>", BUILTIN_EXAMPLE) {
+        Ok(config) => config,
+        // The example is tested; reaching this is a build defect, not a user error.
+        Err(e) => panic!("built-in example configuration is invalid: {e}"),
+    }
+}
+
+impl Config {
+    pub fn service(&self, id: &str) -> Option<&ServiceConfig> {
+        self.services.iter().find(|s| s.spec.id == id)
+    }
+
+    /// Every check of every service, with its service id.
+    pub fn checks(&self) -> impl Iterator<Item = (&str, &CheckSpec)> {
+        self.services
+            .iter()
+            .flat_map(|s| s.checks.iter().map(move |c| (s.spec.id.as_str(), c)))
+    }
+}
 
 /// A validated configuration: everything `vigie serve` needs.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,4 +133,65 @@ pub struct AdminConfig {
     pub token_file: Option<PathBuf>,
     /// Let on-demand discovery target private, loopback and link-local addresses.
     pub allow_private_targets: bool,
+}
+
+impl StorageConfig {
+    pub const DEFAULT_RAW_RETENTION: Duration = Duration::from_secs(48 * 3600);
+    pub const DEFAULT_AGGREGATE_RETENTION: Duration = Duration::from_secs(90 * 86_400);
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            data_dir: None,
+            raw_retention: Self::DEFAULT_RAW_RETENTION,
+            aggregate_retention: Self::DEFAULT_AGGREGATE_RETENTION,
+        }
+    }
+}
+
+impl ReportsConfig {
+    pub const DEFAULT_PER_REPORTER_PER_MINUTE: u32 = 10;
+    pub const DEFAULT_PER_PREFIX_PER_MINUTE: u32 = 600;
+}
+
+impl Default for ReportsConfig {
+    fn default() -> Self {
+        ReportsConfig {
+            trusted_proxies: Vec::new(),
+            per_reporter_per_minute: Self::DEFAULT_PER_REPORTER_PER_MINUTE,
+            per_prefix_per_minute: Self::DEFAULT_PER_PREFIX_PER_MINUTE,
+        }
+    }
+}
+
+impl ProbesConfig {
+    pub const DEFAULT_CONCURRENCY: usize = 256;
+    pub const DEFAULT_RATE_PER_SECOND: u32 = 100;
+    pub const DEFAULT_VANTAGE: &'static str = "local";
+}
+
+impl Default for ProbesConfig {
+    fn default() -> Self {
+        ProbesConfig {
+            concurrency: Self::DEFAULT_CONCURRENCY,
+            rate_per_second: Self::DEFAULT_RATE_PER_SECOND,
+            vantage: Self::DEFAULT_VANTAGE.to_string(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig { listen: None }
+    }
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        AdminConfig {
+            token_file: None,
+            allow_private_targets: false,
+        }
+    }
 }

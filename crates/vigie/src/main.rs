@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 mod cmd;
 
 #[derive(Parser)]
-#[command(name = "vigie", version, about = "Outage detection and root-cause attribution from the outside")]
+#[command(
+    name = "vigie",
+    version,
+    about = "Outage detection and root-cause attribution from the outside"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -17,12 +21,16 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     // One variant per subcommand, each `cmd::<name>::Args`; keep them alphabetical.
+    /// Validate a configuration file, or print the built-in example.
+    Config(cmd::config::Args),
 }
 
 fn main() -> ExitCode {
     cmd::init_tracing();
     let cli = Cli::parse();
-    let result: anyhow::Result<ExitCode> = match cli.command {};
+    let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Config(args) => cmd::config::run(args),
+    };
     match result {
         Ok(code) => code,
         Err(err) => {

@@ -1,5 +1,7 @@
 //! Subcommands, one module each.
 
+pub mod config;
+
 /// Logs go to stderr; `RUST_LOG` overrides the default `info` level.
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
