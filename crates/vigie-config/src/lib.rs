@@ -91,7 +91,7 @@ pub struct ServiceConfig {
     pub checks: Vec<CheckSpec>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServerConfig {
     /// Default 127.0.0.1:8080; `--listen` overrides.
     pub listen: Option<SocketAddr>,
@@ -127,7 +127,7 @@ pub struct ProbesConfig {
     pub vantage: String,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AdminConfig {
     /// A file holding the admin bearer token (`VIGIE_ADMIN_TOKEN` wins when set).
     pub token_file: Option<PathBuf>,
@@ -177,21 +177,6 @@ impl Default for ProbesConfig {
             concurrency: Self::DEFAULT_CONCURRENCY,
             rate_per_second: Self::DEFAULT_RATE_PER_SECOND,
             vantage: Self::DEFAULT_VANTAGE.to_string(),
-        }
-    }
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        ServerConfig { listen: None }
-    }
-}
-
-impl Default for AdminConfig {
-    fn default() -> Self {
-        AdminConfig {
-            token_file: None,
-            allow_private_targets: false,
         }
     }
 }
