@@ -5,7 +5,9 @@
 //! `Engine::tick`. The same code runs live under `vigie serve` and offline under
 //! `vigie replay`, which is what makes detection testable and measurable.
 
+pub mod attribute;
 pub mod detect;
+pub mod graph;
 pub mod model;
 pub mod output;
 pub mod signal;

@@ -1,0 +1,254 @@
+//! Component incidents: turning each tick's causes into incidents that open, change and
+//! resolve with hysteresis, and linking service incidents to the component incident that
+//! explains them.
+//!
+//! - **Open** when a component cause reaches `open_confidence` with at least `min_services`
+//!   independent explained services.
+//! - **Match** each tick: a cause naming an open incident's component supports it; otherwise a
+//!   cause whose explained services overlap an unmatched open incident by at least half (of the
+//!   smaller set) takes it over — the engine changed its mind about the component.
+//! - **Update** (`incident_updated`) when the component changes, the confidence moves by at
+//!   least `confidence_step` since last reported, or new services join (the list only grows).
+//! - **Resolve** when an incident has had no supporting cause at `keep_confidence` or more for
+//!   `resolve_after_ms`.
+
+use crate::attribute::{AttributionParams, Cause, CauseKind, ServiceHealth};
+use crate::graph::{ComponentIx, DependencyGraph, ServiceIx};
+use crate::output::{IncidentId, IncidentIds, Output, Scope};
+use crate::time::Timestamp;
+
+/// One open component incident.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpenIncident {
+    pub id: IncidentId,
+    pub component: ComponentIx,
+    pub opened_at: Timestamp,
+    /// The confidence last reported.
+    pub confidence: f64,
+    /// Every service it has explained so far, sorted.
+    pub services: Vec<ServiceIx>,
+    pub explanation: String,
+    pub last_supported: Timestamp,
+}
+
+/// The open component incidents and the service-incident links already announced.
+#[derive(Clone, Debug, Default)]
+pub struct IncidentTracker {
+    open: Vec<OpenIncident>,
+    /// (service incident, component incident) pairs already linked.
+    links: std::collections::HashMap<IncidentId, IncidentId>,
+}
+
+impl IncidentTracker {
+    pub fn open(&self) -> impl Iterator<Item = &OpenIncident> {
+        self.open.iter()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn update(
+        &mut self,
+        now: Timestamp,
+        params: &AttributionParams,
+        graph: &DependencyGraph,
+        causes: &[Cause],
+        health: &[ServiceHealth],
+        ids: &mut IncidentIds,
+        official: impl Fn(ComponentIx) -> Option<String>,
+    ) -> Vec<Output> {
+        let mut out = Vec::new();
+        let mut matched = vec![false; self.open.len()];
+        // Which open incident each supported component cause feeds this tick.
+        let mut assigned: Vec<(usize, &Cause)> = Vec::new();
+        let mut fresh: Vec<&Cause> = Vec::new();
+
+        for cause in causes {
+            let CauseKind::Component(c) = cause.kind else {
+                continue;
+            };
+            if cause.confidence < params.keep_confidence {
+                continue;
+            }
+            let same = (0..self.open.len()).find(|&i| !matched[i] && self.open[i].component == c);
+            let slot = same.or_else(|| {
+                let mut best: Option<(usize, usize)> = None;
+                for (i, inc) in self.open.iter().enumerate() {
+                    if matched[i] {
+                        continue;
+                    }
+                    let overlap = cause
+                        .explained
+                        .iter()
+                        .filter(|s| inc.services.binary_search(s).is_ok())
+                        .count();
+                    let smaller = cause.explained.len().min(inc.services.len()).max(1);
+                    if overlap * 2 >= smaller
+                        && overlap > 0
+                        && best.is_none_or(|(_, o)| overlap > o)
+                    {
+                        best = Some((i, overlap));
+                    }
+                }
+                best.map(|(i, _)| i)
+            });
+            match slot {
+                Some(i) => {
+                    matched[i] = true;
+                    assigned.push((i, cause));
+                }
+                None => {
+                    if cause.confidence >= params.open_confidence
+                        && cause.independent >= params.min_services
+                    {
+                        fresh.push(cause);
+                    }
+                }
+            }
+        }
+
+        for (i, cause) in assigned {
+            let CauseKind::Component(c) = cause.kind else {
+                continue;
+            };
+            let explanation = explain(graph, cause, official(c));
+            let inc = &mut self.open[i];
+            inc.last_supported = now;
+            let mut grown = false;
+            for &s in &cause.explained {
+                if let Err(pos) = inc.services.binary_search(&s) {
+                    inc.services.insert(pos, s);
+                    grown = true;
+                }
+            }
+            let moved = c != inc.component;
+            let conf_moved = (cause.confidence - inc.confidence).abs() >= params.confidence_step;
+            if moved || conf_moved || grown {
+                out.push(Output::IncidentUpdated {
+                    at: now,
+                    incident: inc.id,
+                    component: moved.then(|| graph.component(c).id.clone()),
+                    confidence: (moved || conf_moved).then_some(round3(cause.confidence)),
+                    services: grown.then(|| ids_of(graph, &inc.services)),
+                    parent: None,
+                    explanation: Some(explanation.clone()),
+                });
+                inc.component = c;
+                if moved || conf_moved {
+                    inc.confidence = cause.confidence;
+                }
+                inc.explanation = explanation;
+            }
+        }
+
+        for cause in fresh {
+            let CauseKind::Component(c) = cause.kind else {
+                continue;
+            };
+            let mut services = cause.explained.clone();
+            services.sort_unstable();
+            let explanation = explain(graph, cause, official(c));
+            let id = ids.allocate();
+            out.push(Output::IncidentOpened {
+                at: now,
+                incident: id,
+                scope: Scope::Component,
+                service: None,
+                component: Some(graph.component(c).id.clone()),
+                confidence: Some(round3(cause.confidence)),
+                services: Some(ids_of(graph, &services)),
+                parent: None,
+                explanation: Some(explanation.clone()),
+            });
+            self.open.push(OpenIncident {
+                id,
+                component: c,
+                opened_at: now,
+                confidence: cause.confidence,
+                services,
+                explanation,
+                last_supported: now,
+            });
+            matched.push(true);
+        }
+
+        // Resolve what has lost its support for long enough.
+        let mut i = 0;
+        while i < self.open.len() {
+            let inc = &self.open[i];
+            if !matched[i] && now.millis_since(inc.last_supported) >= params.resolve_after_ms {
+                out.push(Output::IncidentResolved {
+                    at: now,
+                    incident: inc.id,
+                });
+                let gone = inc.id;
+                self.links.retain(|_, parent| *parent != gone);
+                self.open.remove(i);
+                matched.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+
+        // Link the service incidents of explained services to their component incident.
+        for inc in &self.open {
+            for &s in &inc.services {
+                let Some(h) = health.get(s as usize) else {
+                    continue;
+                };
+                let Some(service_incident) = h.incident else {
+                    continue;
+                };
+                if !h.impaired() || self.links.get(&service_incident) == Some(&inc.id) {
+                    continue;
+                }
+                self.links.insert(service_incident, inc.id);
+                out.push(Output::IncidentUpdated {
+                    at: now,
+                    incident: service_incident,
+                    component: None,
+                    confidence: None,
+                    services: None,
+                    parent: Some(inc.id),
+                    explanation: None,
+                });
+            }
+        }
+        out
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn ids_of(graph: &DependencyGraph, services: &[ServiceIx]) -> Vec<String> {
+    let mut v: Vec<String> = services
+        .iter()
+        .map(|&s| graph.service_id(s).to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// "37 of 41 dependents impaired; 3 of 912 other services impaired", plus the estimated share
+/// hit when the failure is partial and the official status when one is known.
+pub fn explain(graph: &DependencyGraph, cause: &Cause, official: Option<String>) -> String {
+    let name = match cause.kind {
+        CauseKind::Component(c) => graph.component(c).id.as_str(),
+        CauseKind::Service(s) => graph.service_id(s),
+    };
+    let mut text = format!(
+        "{} of {} dependents of {name} impaired; {} of {} other services impaired",
+        cause.dependents_impaired, cause.dependents, cause.others_impaired, cause.others
+    );
+    if cause.hit_share < 0.75 {
+        text.push_str(&format!(
+            "; partial failure (about {:.0}% of dependents hit)",
+            cause.hit_share * 100.0
+        ));
+    }
+    if let Some(o) = official {
+        text.push_str("; ");
+        text.push_str(&o);
+    }
+    text
+}

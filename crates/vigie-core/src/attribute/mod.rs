@@ -1,0 +1,639 @@
+//! Root-cause attribution: which upstream component explains the impaired services.
+//!
+//! This module owns the attribution step of the engine (issue 5). Each tick it receives the
+//! health of every service (in topology order), scores every candidate component with the
+//! likelihood model of [`score`] over the [`DependencyGraph`], explains the impaired services
+//! greedily with as few causes as possible (Spotlight's weighted set cover), and turns the
+//! verdicts into component incidents with hysteresis ([`incidents`]). docs/attribution.md
+//! gives the model and every constant.
+//!
+//! Cost: only components with at least two impaired dependents are candidates; the healthy
+//! side of each score comes from per-component histograms kept up to date incrementally, and
+//! candidates are scored lazily in order of an upper bound, so a tick costs little more than a
+//! walk over the impaired services' dependency closures.
+
+pub mod incidents;
+pub mod score;
+
+use std::collections::HashMap;
+
+use crate::graph::{ComponentIx, DependencyGraph, GraphError, ServiceIx};
+use crate::model::{OfficialStatus, State, Topology};
+use crate::output::{IncidentId, IncidentIds, Output};
+use crate::time::{Timestamp, MINUTE_MS};
+
+pub use incidents::IncidentTracker;
+pub use score::{ModelParams, BUCKETS};
+
+/// What the engine knows about one service at this tick.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ServiceHealth {
+    pub state: State,
+    /// When the current state began.
+    pub since: Option<Timestamp>,
+    /// The service has at least one source of signals (checks or a report history). Services
+    /// nobody watches say nothing either way and are left out of every count.
+    pub watched: bool,
+    /// The open service incident, if any, so component incidents can link to it.
+    pub incident: Option<IncidentId>,
+}
+
+impl ServiceHealth {
+    /// Watched and in a known state: evidence either way.
+    pub fn observed(&self) -> bool {
+        self.watched && self.state != State::Unknown
+    }
+
+    pub fn impaired(&self) -> bool {
+        self.observed() && self.state.is_impaired()
+    }
+}
+
+/// Every constant of attribution (docs/attribution.md explains each).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AttributionParams {
+    pub model: ModelParams,
+    /// A component is blamed only when it explains at least this many impaired services that
+    /// fail independently of each other (not merely through one another).
+    pub min_services: usize,
+    /// Confidence needed to open a component incident.
+    pub open_confidence: f64,
+    /// Confidence under which an open incident stops being supported.
+    pub keep_confidence: f64,
+    /// A confidence change at least this large is reported as an update.
+    pub confidence_step: f64,
+    /// An incident without support for this long is resolved.
+    pub resolve_after_ms: i64,
+    /// At most this many causes per tick.
+    pub max_causes: usize,
+    /// Candidates whose score upper bound is this far below the best are not scored: their
+    /// weight in any confidence is below e^-margin.
+    pub prune_margin: f64,
+}
+
+impl Default for AttributionParams {
+    fn default() -> Self {
+        AttributionParams {
+            model: ModelParams {
+                background_rate: 0.01,
+                min_hit_share: 0.05,
+                max_hit_share: 0.98,
+                cause_cost: 6.0,
+            },
+            min_services: 2,
+            open_confidence: 0.8,
+            keep_confidence: 0.5,
+            confidence_step: 0.1,
+            resolve_after_ms: 5 * MINUTE_MS,
+            max_causes: 32,
+            prune_margin: 30.0,
+        }
+    }
+}
+
+/// What a cause is: a component, or one service failing on its own (which explains the
+/// services that rely on it and is never reported as a component incident).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CauseKind {
+    Component(ComponentIx),
+    Service(ServiceIx),
+}
+
+/// One verdict of a tick.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cause {
+    pub kind: CauseKind,
+    /// S(H): log-likelihood ratio against "no common cause", prior included.
+    pub score: f64,
+    /// Posterior share of this cause among the hypotheses that explain the same services.
+    pub confidence: f64,
+    /// ρ̂: the share of dependents the failure appears to hit.
+    pub hit_share: f64,
+    /// The impaired services this cause explains (not explained by an earlier cause).
+    pub explained: Vec<ServiceIx>,
+    /// How many of `explained` fail independently (not only through another of them).
+    pub independent: usize,
+    /// Observed dependents, and how many of them are impaired (explained or not).
+    pub dependents: usize,
+    pub dependents_impaired: usize,
+    /// Observed services that do not depend on it, and how many are impaired.
+    pub others: usize,
+    pub others_impaired: usize,
+}
+
+/// One candidate's score in the first round of a tick, for inspection and tests.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CandidateScore {
+    pub kind: CauseKind,
+    pub score: f64,
+    pub impaired: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Evidence {
+    service: ServiceIx,
+    bucket: u8,
+    direct: bool,
+}
+
+struct Candidate {
+    kind: CauseKind,
+    evidence: Vec<Evidence>,
+    healthy: [u32; BUCKETS],
+    observed: usize,
+    remaining: usize,
+    upper_bound: f64,
+    fit: Option<(score::Fit, usize)>,
+}
+
+/// The attribution step. Build it once per topology; call [`Attributor::tick`] at the end of
+/// every engine tick.
+pub struct Attributor {
+    graph: DependencyGraph,
+    params: AttributionParams,
+    observed: Vec<bool>,
+    impaired: Vec<bool>,
+    /// Per component: histogram of its observed dependents by edge-confidence bucket.
+    observed_hist: Vec<[u32; BUCKETS]>,
+    observed_total: usize,
+    evidence: Vec<Vec<Evidence>>,
+    touched: Vec<ComponentIx>,
+    remaining: Vec<bool>,
+    scratch: Vec<bool>,
+    first_round: Vec<CandidateScore>,
+    causes: Vec<Cause>,
+    official: HashMap<ComponentIx, (OfficialStatus, String)>,
+    tracker: IncidentTracker,
+}
+
+impl Attributor {
+    pub fn new(topology: &Topology, params: AttributionParams) -> Result<Self, GraphError> {
+        Ok(Self::with_graph(
+            DependencyGraph::from_topology(topology)?,
+            params,
+        ))
+    }
+
+    /// Uses a graph built elsewhere (e.g. with discovered edges).
+    pub fn with_graph(graph: DependencyGraph, params: AttributionParams) -> Self {
+        let n = graph.service_count();
+        let m = graph.component_count();
+        Attributor {
+            graph,
+            params,
+            observed: vec![false; n],
+            impaired: vec![false; n],
+            observed_hist: vec![[0; BUCKETS]; m],
+            observed_total: 0,
+            evidence: vec![Vec::new(); m],
+            touched: Vec::new(),
+            remaining: vec![false; n],
+            scratch: vec![false; n],
+            first_round: Vec::new(),
+            causes: Vec::new(),
+            official: HashMap::new(),
+            tracker: IncidentTracker::default(),
+        }
+    }
+
+    pub fn graph(&self) -> &DependencyGraph {
+        &self.graph
+    }
+
+    pub fn params(&self) -> &AttributionParams {
+        &self.params
+    }
+
+    /// The causes found by the last tick, most convincing first.
+    pub fn causes(&self) -> &[Cause] {
+        &self.causes
+    }
+
+    /// Every candidate scored in the first round of the last tick.
+    pub fn candidate_scores(&self) -> &[CandidateScore] {
+        &self.first_round
+    }
+
+    /// The score of a component in the first round of the last tick (`None`: not a candidate,
+    /// i.e. fewer than two impaired dependents, or pruned far below the best).
+    pub fn component_score(&self, component: &str) -> Option<f64> {
+        let c = self.graph.component_ix(component)?;
+        self.first_round
+            .iter()
+            .find(|s| s.kind == CauseKind::Component(c))
+            .map(|s| s.score)
+    }
+
+    /// Open component incidents: `(incident, component id)`.
+    pub fn open_incidents(&self) -> Vec<(IncidentId, String)> {
+        self.tracker
+            .open()
+            .map(|i| (i.id, self.graph.component(i.component).id.clone()))
+            .collect()
+    }
+
+    /// Records a component's official status, shown beside verdicts (never required, never
+    /// part of the score).
+    pub fn set_official(&mut self, component: &str, status: OfficialStatus, source: &str) {
+        if let Some(c) = self.graph.component_ix(component) {
+            self.official.insert(c, (status, source.to_string()));
+        }
+    }
+
+    /// One attribution step. `health` holds every service in topology order.
+    pub fn tick(
+        &mut self,
+        now: Timestamp,
+        health: &[ServiceHealth],
+        ids: &mut IncidentIds,
+    ) -> Vec<Output> {
+        debug_assert_eq!(health.len(), self.graph.service_count());
+        self.observe(health);
+        self.explain();
+        let official = &self.official;
+        let graph = &self.graph;
+        self.tracker
+            .update(now, &self.params, graph, &self.causes, health, ids, |c| {
+                official
+                    .get(&c)
+                    .map(|(s, src)| format!("official status {} ({src})", s.as_str()))
+            })
+    }
+
+    /// Updates observed/impaired flags and the per-component histograms (incrementally).
+    fn observe(&mut self, health: &[ServiceHealth]) {
+        let n = self.graph.service_count().min(health.len());
+        for (s, h) in health.iter().enumerate().take(n) {
+            let obs = h.observed();
+            if obs != self.observed[s] {
+                self.observed[s] = obs;
+                if obs {
+                    self.observed_total += 1;
+                } else {
+                    self.observed_total -= 1;
+                }
+                for r in self.graph.component_closure(s as ServiceIx) {
+                    let slot = &mut self.observed_hist[r.ix as usize]
+                        [score::bucket(r.confidence) as usize];
+                    if obs {
+                        *slot += 1;
+                    } else {
+                        *slot -= 1;
+                    }
+                }
+            }
+            self.impaired[s] = h.impaired();
+        }
+    }
+
+    fn explain(&mut self) {
+        let p = self.params;
+        for &c in &self.touched {
+            self.evidence[c as usize].clear();
+        }
+        self.touched.clear();
+        self.causes.clear();
+        self.first_round.clear();
+
+        let impaired: Vec<ServiceIx> = (0..self.impaired.len() as ServiceIx)
+            .filter(|&s| self.impaired[s as usize])
+            .collect();
+        let impaired_total = impaired.len();
+        if impaired_total < p.min_services {
+            return;
+        }
+        for &s in &impaired {
+            for r in self.graph.component_closure(s) {
+                let list = &mut self.evidence[r.ix as usize];
+                if list.is_empty() {
+                    self.touched.push(r.ix);
+                }
+                list.push(Evidence {
+                    service: s,
+                    bucket: score::bucket(r.confidence),
+                    direct: r.direct,
+                });
+            }
+        }
+
+        let mut candidates: Vec<Candidate> = Vec::new();
+        for &c in &self.touched {
+            let ev = &self.evidence[c as usize];
+            if ev.len() < p.min_services {
+                continue;
+            }
+            let mut healthy = self.observed_hist[c as usize];
+            for e in ev {
+                healthy[e.bucket as usize] = healthy[e.bucket as usize].saturating_sub(1);
+            }
+            candidates.push(Candidate {
+                kind: CauseKind::Component(c),
+                evidence: ev.clone(),
+                healthy,
+                observed: self.observed_hist[c as usize]
+                    .iter()
+                    .map(|&x| x as usize)
+                    .sum(),
+                remaining: ev.len(),
+                upper_bound: 0.0,
+                fit: None,
+            });
+        }
+        // One service failing on its own explains the services that rely on it.
+        for &u in &impaired {
+            if self.graph.service_dependents(u).is_empty() {
+                continue;
+            }
+            let mut evidence = vec![Evidence {
+                service: u,
+                bucket: score::bucket(1.0),
+                direct: true,
+            }];
+            let mut healthy = [0u32; BUCKETS];
+            let mut observed = 1;
+            for r in self.graph.service_blast_radius(u) {
+                if !self.observed[r.ix as usize] {
+                    continue;
+                }
+                observed += 1;
+                let b = score::bucket(r.confidence);
+                if self.impaired[r.ix as usize] {
+                    evidence.push(Evidence {
+                        service: r.ix,
+                        bucket: b,
+                        direct: r.direct,
+                    });
+                } else {
+                    healthy[b as usize] += 1;
+                }
+            }
+            if evidence.len() >= p.min_services {
+                let remaining = evidence.len();
+                candidates.push(Candidate {
+                    kind: CauseKind::Service(u),
+                    evidence,
+                    healthy,
+                    observed,
+                    remaining,
+                    upper_bound: 0.0,
+                    fit: None,
+                });
+            }
+        }
+        if candidates.is_empty() {
+            return;
+        }
+
+        for &s in &impaired {
+            self.remaining[s as usize] = true;
+        }
+        let eps = p.model.background_rate;
+        let per_bucket_gain: Vec<f64> = (0..BUCKETS as u8)
+            .map(|b| {
+                ((eps + (1.0 - eps) * p.model.max_hit_share * score::bucket_weight(b)) / eps).ln()
+            })
+            .collect();
+        let mut dirty = vec![true; candidates.len()];
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        let mut buckets: Vec<u8> = Vec::new();
+
+        for round in 0..p.max_causes {
+            for (i, cand) in candidates.iter_mut().enumerate() {
+                if !dirty[i] {
+                    continue;
+                }
+                dirty[i] = false;
+                cand.fit = None;
+                cand.remaining = 0;
+                cand.upper_bound = -p.model.cause_cost;
+                for e in &cand.evidence {
+                    if self.remaining[e.service as usize] {
+                        cand.remaining += 1;
+                        cand.upper_bound += per_bucket_gain[e.bucket as usize];
+                    }
+                }
+            }
+            order.sort_by(|&a, &b| {
+                candidates[b]
+                    .upper_bound
+                    .total_cmp(&candidates[a].upper_bound)
+            });
+
+            let mut best: Option<usize> = None;
+            let mut best_info: (CauseKind, f64, usize) =
+                (CauseKind::Service(0), f64::NEG_INFINITY, 0);
+            let mut best_score = 0.0f64;
+            let mut scored: Vec<usize> = Vec::new();
+            for &i in &order {
+                let cand = &mut candidates[i];
+                if cand.upper_bound < best_score.max(0.0) - p.prune_margin {
+                    break;
+                }
+                if cand.remaining < p.min_services {
+                    continue;
+                }
+                if cand.fit.is_none() {
+                    buckets.clear();
+                    buckets.extend(
+                        cand.evidence
+                            .iter()
+                            .filter(|e| self.remaining[e.service as usize])
+                            .map(|e| e.bucket),
+                    );
+                    let fit = score::fit(&p.model, &buckets, &cand.healthy);
+                    let independent =
+                        count_independent(&self.graph, &self.impaired, &self.remaining, cand);
+                    cand.fit = Some((fit, independent));
+                }
+                scored.push(i);
+                let (fit, independent) = cand.fit.unwrap_or((
+                    score::Fit {
+                        score: f64::NEG_INFINITY,
+                        hit_share: 0.0,
+                    },
+                    0,
+                ));
+                let eligible = match cand.kind {
+                    CauseKind::Component(_) => independent >= p.min_services,
+                    CauseKind::Service(_) => cand.remaining >= p.min_services,
+                };
+                if eligible
+                    && fit.score > 0.0
+                    && (best.is_none() || prefer(&self.graph, cand, fit.score, &best_info))
+                {
+                    best = Some(i);
+                    best_info = (cand.kind, fit.score, cand.observed);
+                    best_score = fit.score;
+                }
+            }
+            if round == 0 {
+                self.first_round = scored
+                    .iter()
+                    .filter_map(|&i| {
+                        let c = &candidates[i];
+                        c.fit.map(|(f, _)| CandidateScore {
+                            kind: c.kind,
+                            score: f.score,
+                            impaired: c.remaining,
+                        })
+                    })
+                    .collect();
+            }
+            let Some(b) = best else { break };
+
+            // The services this cause explains.
+            let explained: Vec<ServiceIx> = candidates[b]
+                .evidence
+                .iter()
+                .filter(|e| self.remaining[e.service as usize])
+                .map(|e| e.service)
+                .collect();
+            for &s in &explained {
+                self.scratch[s as usize] = true;
+            }
+            // Confidence: posterior among "no common cause" and the scored hypotheses that
+            // mostly explain the same services. An ancestor claiming no more than this cause
+            // is the same claim said less precisely, not a rival.
+            let sb = best_score;
+            let mut z = (-sb).exp();
+            for &i in &scored {
+                let c = &candidates[i];
+                let Some((f, _)) = c.fit else { continue };
+                if c.remaining == 0 {
+                    continue;
+                }
+                if i == b {
+                    z += 1.0;
+                    continue;
+                }
+                let overlap = c
+                    .evidence
+                    .iter()
+                    .filter(|e| {
+                        self.remaining[e.service as usize] && self.scratch[e.service as usize]
+                    })
+                    .count();
+                if overlap * 2 < c.remaining && overlap * 2 < explained.len() {
+                    continue;
+                }
+                if let (CauseKind::Component(ci), CauseKind::Component(cb)) =
+                    (c.kind, candidates[b].kind)
+                {
+                    if overlap == c.remaining && self.graph.is_within(cb, ci) {
+                        continue;
+                    }
+                }
+                z += (f.score - sb).exp();
+            }
+            let confidence = (1.0 / z).clamp(0.0, 1.0);
+            for &s in &explained {
+                self.scratch[s as usize] = false;
+            }
+
+            let cand = &candidates[b];
+            let (fit, independent) = cand.fit.unwrap_or((
+                score::Fit {
+                    score: 0.0,
+                    hit_share: 0.0,
+                },
+                0,
+            ));
+            let dependents_impaired = cand.evidence.len();
+            self.causes.push(Cause {
+                kind: cand.kind,
+                score: fit.score,
+                confidence,
+                hit_share: fit.hit_share,
+                explained: explained.clone(),
+                independent,
+                dependents: cand.observed,
+                dependents_impaired,
+                others: self.observed_total.saturating_sub(cand.observed),
+                others_impaired: impaired_total.saturating_sub(dependents_impaired),
+            });
+            for &s in &explained {
+                self.remaining[s as usize] = false;
+                self.scratch[s as usize] = true;
+            }
+            for (i, c) in candidates.iter().enumerate() {
+                if c.evidence.iter().any(|e| self.scratch[e.service as usize]) {
+                    dirty[i] = true;
+                }
+            }
+            for &s in &explained {
+                self.scratch[s as usize] = false;
+            }
+        }
+        for &s in &impaired {
+            self.remaining[s as usize] = false;
+        }
+    }
+}
+
+/// Is `cand` (with `score`) a better cause than `other`? Higher score wins; on a tie (within
+/// 1e-9) the more specific component, then the one with fewer dependents, then the lower index.
+fn prefer(
+    graph: &DependencyGraph,
+    cand: &Candidate,
+    score: f64,
+    other: &(CauseKind, f64, usize),
+) -> bool {
+    let (okind, oscore, oobs) = *other;
+    if (score - oscore).abs() > 1e-9 {
+        return score > oscore;
+    }
+    let depth = |k: CauseKind| match k {
+        CauseKind::Component(c) => graph.component(c).depth as i64,
+        CauseKind::Service(_) => -1,
+    };
+    let (da, db) = (depth(cand.kind), depth(okind));
+    if da != db {
+        return da > db;
+    }
+    if cand.observed != oobs {
+        return cand.observed < oobs;
+    }
+    let key = |k: CauseKind| match k {
+        CauseKind::Component(c) => (0, c),
+        CauseKind::Service(s) => (1, s),
+    };
+    key(cand.kind) < key(okind)
+}
+
+/// Impaired dependents still to explain that fail independently: those whose path to the
+/// component does not go through another impaired service that also relies on it.
+fn count_independent(
+    graph: &DependencyGraph,
+    impaired: &[bool],
+    remaining: &[bool],
+    cand: &Candidate,
+) -> usize {
+    let CauseKind::Component(c) = cand.kind else {
+        return cand.remaining;
+    };
+    cand.evidence
+        .iter()
+        .filter(|e| remaining[e.service as usize])
+        .filter(|e| {
+            if e.direct {
+                return true;
+            }
+            !graph
+                .direct_edges(e.service)
+                .iter()
+                .any(|edge| match edge.target {
+                    crate::graph::Target::Service(d) => {
+                        impaired[d as usize]
+                            && graph
+                                .component_closure(d)
+                                .binary_search_by_key(&c, |r| r.ix)
+                                .is_ok()
+                    }
+                    crate::graph::Target::Component(_) => false,
+                })
+        })
+        .count()
+}
+
+#[cfg(test)]
+mod tests;

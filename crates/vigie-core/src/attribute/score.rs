@@ -1,0 +1,167 @@
+//! The likelihood model: how well "this component failed" explains the impaired services.
+//!
+//! For a hypothesis H (a component, or one service, failed) and a service `s` that relies on it
+//! with edge confidence `w`, noisy-OR as in Sherlock gives
+//!
+//! ```text
+//! P(s impaired | H)  = ε + (1 − ε)·ρ·w        P(s impaired | no cause) = ε
+//! ```
+//!
+//! where `ε` is the background rate (a service impaired for its own reasons, or a false alarm)
+//! and `ρ` the share of dependents a failure of this component actually hits (partial and
+//! regional failures hit only some). The score is the log-likelihood ratio against "no common
+//! cause", maximised over `ρ ∈ [ρ_min, ρ_max]` (the log-likelihood is concave in `ρ`), minus the
+//! log prior odds `κ` against any one component failing:
+//!
+//! ```text
+//! S(H) = max_ρ [ Σ_impaired ln((ε + (1−ε)ρw)/ε) + Σ_healthy ln(1 − ρw) ] − κ
+//! ```
+//!
+//! Services that do not rely on H contribute the same factor under H and under "no cause", so
+//! they cancel: adding healthy non-dependents never changes a score (a property test checks
+//! it). Healthy dependents lower it, which is what makes the most specific component win.
+//! Edge confidences are quantised into [`BUCKETS`] steps so that the healthy side is a sum
+//! over a small histogram, kept up to date incrementally.
+
+/// Number of edge-confidence steps: `w` is rounded to a multiple of `1/BUCKETS` (≥ 1/BUCKETS).
+pub const BUCKETS: usize = 20;
+
+/// The bucket of an edge confidence in (0, 1].
+pub fn bucket(w: f64) -> u8 {
+    let b = (w * BUCKETS as f64).round() as i64;
+    (b.clamp(1, BUCKETS as i64) - 1) as u8
+}
+
+/// The confidence a bucket stands for.
+pub fn bucket_weight(b: u8) -> f64 {
+    (b as f64 + 1.0) / BUCKETS as f64
+}
+
+/// The constants of the likelihood model (see docs/attribution.md).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ModelParams {
+    /// ε: probability that a service is impaired with no common cause.
+    pub background_rate: f64,
+    /// ρ_min: the smallest share of dependents a component failure is assumed to hit.
+    pub min_hit_share: f64,
+    /// ρ_max: the largest (below 1 so one healthy dependent is never infinitely damning).
+    pub max_hit_share: f64,
+    /// κ: log prior odds against one more failed component.
+    pub cause_cost: f64,
+}
+
+/// The result of scoring one hypothesis.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fit {
+    /// S(H), prior included.
+    pub score: f64,
+    /// The maximising ρ.
+    pub hit_share: f64,
+}
+
+/// Scores a hypothesis from the confidence buckets of its impaired dependents (those still to
+/// explain) and the histogram of its healthy observed dependents.
+pub fn fit(params: &ModelParams, impaired: &[u8], healthy: &[u32; BUCKETS]) -> Fit {
+    let eps = params.background_rate;
+    let mut imp_hist = [0u32; BUCKETS];
+    for &b in impaired {
+        imp_hist[b as usize] += 1;
+    }
+    let ll = |rho: f64| -> f64 {
+        let mut s = 0.0;
+        for b in 0..BUCKETS {
+            let w = bucket_weight(b as u8);
+            if imp_hist[b] > 0 {
+                s += imp_hist[b] as f64 * ((eps + (1.0 - eps) * rho * w) / eps).ln();
+            }
+            if healthy[b] > 0 {
+                s += healthy[b] as f64 * (1.0 - rho * w).ln();
+            }
+        }
+        s
+    };
+    // Golden-section search for the maximum of a concave function.
+    let (mut lo, mut hi) = (params.min_hit_share, params.max_hit_share);
+    let g = 0.618_033_988_749_895;
+    let mut x1 = hi - g * (hi - lo);
+    let mut x2 = lo + g * (hi - lo);
+    let (mut f1, mut f2) = (ll(x1), ll(x2));
+    for _ in 0..24 {
+        if f1 < f2 {
+            lo = x1;
+            x1 = x2;
+            f1 = f2;
+            x2 = lo + g * (hi - lo);
+            f2 = ll(x2);
+        } else {
+            hi = x2;
+            x2 = x1;
+            f2 = f1;
+            x1 = hi - g * (hi - lo);
+            f1 = ll(x1);
+        }
+    }
+    let mut best = if f1 >= f2 { (x1, f1) } else { (x2, f2) };
+    for edge in [params.min_hit_share, params.max_hit_share] {
+        let f = ll(edge);
+        if f > best.1 {
+            best = (edge, f);
+        }
+    }
+    Fit {
+        score: best.1 - params.cause_cost,
+        hit_share: best.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P: ModelParams = ModelParams {
+        background_rate: 0.01,
+        min_hit_share: 0.05,
+        max_hit_share: 0.98,
+        cause_cost: 6.0,
+    };
+
+    fn healthy(n: u32) -> [u32; BUCKETS] {
+        let mut h = [0; BUCKETS];
+        h[BUCKETS - 1] = n;
+        h
+    }
+
+    #[test]
+    fn buckets_round_trip() {
+        assert_eq!(bucket(1.0), 19);
+        assert_eq!(bucket(0.0001), 0);
+        assert!((bucket_weight(bucket(0.5)) - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn healthy_dependents_lower_the_score() {
+        let imp = vec![19u8; 10];
+        let a = fit(&P, &imp, &healthy(0));
+        let b = fit(&P, &imp, &healthy(40));
+        assert!(a.score > b.score);
+        assert!(a.hit_share > 0.9);
+        assert!(
+            (b.hit_share - 0.2).abs() < 0.02,
+            "ρ̂ ≈ 10/50, got {}",
+            b.hit_share
+        );
+    }
+
+    #[test]
+    fn uncertain_edges_give_less_credit() {
+        let sure = fit(&P, &[19, 19, 19], &healthy(0));
+        let unsure = fit(&P, &[9, 9, 9], &healthy(0));
+        assert!(sure.score > unsure.score);
+    }
+
+    #[test]
+    fn coincidence_among_many_is_negative() {
+        let f = fit(&P, &[19, 19], &healthy(998));
+        assert!(f.score < 0.0, "{f:?}");
+    }
+}

@@ -1,0 +1,475 @@
+//! Attribution tests: the situations issue 5 names, on small hand-made worlds.
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::model::{ComponentKind, ComponentSpec, Dependency, ServiceSpec};
+use crate::output::Scope;
+use crate::time::SECOND_MS;
+
+struct World {
+    topology: Topology,
+}
+
+impl World {
+    fn new() -> Self {
+        World {
+            topology: Topology::default(),
+        }
+    }
+
+    fn component(mut self, id: &str) -> Self {
+        self.topology.components.push(ComponentSpec {
+            id: id.into(),
+            kind: ComponentKind::Other,
+            name: None,
+        });
+        self
+    }
+
+    /// `n` services named `{prefix}{i}` depending on `deps` (id, confidence).
+    fn services(mut self, prefix: &str, n: usize, deps: &[(&str, f64)]) -> Self {
+        for i in 0..n {
+            self.topology.services.push(ServiceSpec {
+                id: format!("{prefix}{i}"),
+                name: format!("{prefix}{i}"),
+                depends_on: deps
+                    .iter()
+                    .map(|(t, c)| Dependency {
+                        target: t.to_string(),
+                        confidence: *c,
+                        origin: Default::default(),
+                    })
+                    .collect(),
+            });
+        }
+        self
+    }
+
+    fn attributor(&self) -> Attributor {
+        Attributor::new(&self.topology, AttributionParams::default()).unwrap()
+    }
+
+    /// Health with the named services impaired (major outage) and every other one operational.
+    fn health(&self, impaired: &[String]) -> Vec<ServiceHealth> {
+        self.topology
+            .services
+            .iter()
+            .map(|s| ServiceHealth {
+                state: if impaired.contains(&s.id) {
+                    State::MajorOutage
+                } else {
+                    State::Operational
+                },
+                since: Some(Timestamp::from_secs(0)),
+                watched: true,
+                incident: None,
+            })
+            .collect()
+    }
+}
+
+fn names(prefix: &str, range: std::ops::Range<usize>) -> Vec<String> {
+    range.map(|i| format!("{prefix}{i}")).collect()
+}
+
+fn t(secs: i64) -> Timestamp {
+    Timestamp::from_millis(1_600_000_000_000 + secs * SECOND_MS)
+}
+
+fn opened(out: &[Output]) -> Vec<(String, f64, Vec<String>)> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::IncidentOpened {
+                scope: Scope::Component,
+                component: Some(c),
+                confidence: Some(conf),
+                services: Some(s),
+                ..
+            } => Some((c.clone(), *conf, s.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A world like the real one: a CDN, a cloud with a region and a managed service in it, and
+/// services spread over them.
+fn cloud_world() -> World {
+    World::new()
+        .component("fastly")
+        .component("cloudflare")
+        .component("aws")
+        .component("aws/us-east-1")
+        .component("aws/us-east-1/dynamodb")
+        .component("aws/eu-west-1")
+        .services(
+            "dyn",
+            12,
+            &[("aws/us-east-1/dynamodb", 1.0), ("cloudflare", 1.0)],
+        )
+        .services("use", 20, &[("aws/us-east-1", 1.0), ("cloudflare", 1.0)])
+        .services("euw", 20, &[("aws/eu-west-1", 1.0), ("fastly", 1.0)])
+        .services("fst", 15, &[("fastly", 1.0)])
+        .services("cf", 30, &[("cloudflare", 1.0)])
+}
+
+#[test]
+fn single_cause_names_the_component_with_an_explanation() {
+    let w = cloud_world();
+    let mut a = w.attributor();
+    let mut ids = IncidentIds::default();
+    let mut imp = names("fst", 0..13);
+    imp.extend(names("euw", 0..17));
+    imp.push("cf3".into()); // an unrelated failure at the same time
+    let out = a.tick(t(0), &w.health(&imp), &mut ids);
+    let o = opened(&out);
+    assert_eq!(o.len(), 1, "{out:?}");
+    assert_eq!(o[0].0, "fastly");
+    assert!(o[0].1 >= 0.9, "confidence {}", o[0].1);
+    assert_eq!(o[0].2.len(), 30);
+    assert!(!o[0].2.contains(&"cf3".to_string()));
+    let explanation = out
+        .iter()
+        .find_map(|o| match o {
+            Output::IncidentOpened { explanation, .. } => explanation.clone(),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        explanation
+            .starts_with("30 of 35 dependents of fastly impaired; 1 of 62 other services impaired"),
+        "{explanation}"
+    );
+}
+
+#[test]
+fn prefers_the_most_specific_component() {
+    let w = cloud_world();
+    // Only DynamoDB's dependents fail: DynamoDB, not us-east-1 nor aws.
+    let mut a = w.attributor();
+    let out = a.tick(
+        t(0),
+        &w.health(&names("dyn", 0..11)),
+        &mut IncidentIds::default(),
+    );
+    let o = opened(&out);
+    assert_eq!(o.len(), 1, "{out:?}");
+    assert_eq!(o[0].0, "aws/us-east-1/dynamodb");
+
+    // Other us-east-1 dependents fail too: the region.
+    let mut a = w.attributor();
+    let mut imp = names("dyn", 0..10);
+    imp.extend(names("use", 0..15));
+    let out = a.tick(t(0), &w.health(&imp), &mut IncidentIds::default());
+    let o = opened(&out);
+    assert_eq!(o.len(), 1, "{out:?}");
+    assert_eq!(o[0].0, "aws/us-east-1");
+    assert_eq!(o[0].2.len(), 25);
+}
+
+#[test]
+fn two_concurrent_causes() {
+    let w = cloud_world();
+    let mut a = w.attributor();
+    let mut imp = names("fst", 0..14);
+    imp.extend(names("dyn", 0..12));
+    let out = a.tick(t(0), &w.health(&imp), &mut IncidentIds::default());
+    let mut o = opened(&out);
+    o.sort_by(|a, b| a.0.cmp(&b.0));
+    let comps: Vec<&str> = o.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(comps, ["aws/us-east-1/dynamodb", "fastly"], "{out:?}");
+    assert_eq!(o[0].2.len(), 12);
+    assert_eq!(o[1].2.len(), 14);
+}
+
+#[test]
+fn partial_failure_is_still_attributed() {
+    let w = cloud_world();
+    let mut a = w.attributor();
+    // A regional Fastly problem: 12 of its 35 dependents fail.
+    let mut imp = names("fst", 0..6);
+    imp.extend(names("euw", 0..6));
+    let out = a.tick(t(0), &w.health(&imp), &mut IncidentIds::default());
+    let o = opened(&out);
+    assert_eq!(o.len(), 1, "{out:?}");
+    assert_eq!(o[0].0, "fastly");
+    let cause = &a.causes()[0];
+    assert!(cause.hit_share < 0.5, "{cause:?}");
+}
+
+#[test]
+fn a_lone_failing_service_blames_no_component() {
+    let w = cloud_world();
+    let mut a = w.attributor();
+    let mut ids = IncidentIds::default();
+    for minute in 0..30 {
+        let out = a.tick(t(minute * 60), &w.health(&["euw4".to_string()]), &mut ids);
+        assert!(out.is_empty(), "{out:?}");
+    }
+    assert!(a.causes().is_empty());
+    // Two unrelated lone failures sharing a big provider are no outage of it either.
+    let out = a.tick(
+        t(1900),
+        &w.health(&["cf1".to_string(), "cf20".to_string()]),
+        &mut ids,
+    );
+    assert!(opened(&out).is_empty(), "{out:?}");
+}
+
+#[test]
+fn uncertain_edges_count_for_less() {
+    // Six services certainly on Fastly and perhaps (0.3) on Cloudflare fail: Fastly.
+    let w = World::new()
+        .component("fastly")
+        .component("cloudflare")
+        .services("both", 6, &[("fastly", 1.0), ("cloudflare", 0.3)])
+        .services("f", 6, &[("fastly", 1.0)])
+        .services("c", 6, &[("cloudflare", 1.0)]);
+    let mut a = w.attributor();
+    let out = a.tick(
+        t(0),
+        &w.health(&names("both", 0..6)),
+        &mut IncidentIds::default(),
+    );
+    // Fastly explains them with certainty though half its dependents are fine; Cloudflare
+    // only through weak edges, with its sure dependents fine.
+    let o = opened(&out);
+    assert_eq!(o.len(), 1, "{out:?}");
+    assert_eq!(o[0].0, "fastly");
+    let f = a.component_score("fastly").unwrap();
+    let c = a.component_score("cloudflare").unwrap();
+    assert!(f > c, "fastly {f} cloudflare {c}");
+
+    // The same failure seen only through uncertain edges still scores lower than through
+    // certain ones.
+    let weak = World::new()
+        .component("x")
+        .services("s", 5, &[("x", 0.4)])
+        .services("o", 5, &[("y", 1.0)]);
+    let sure = World::new()
+        .component("x")
+        .services("s", 5, &[("x", 1.0)])
+        .services("o", 5, &[("y", 1.0)]);
+    let mut aw = weak.attributor();
+    aw.tick(
+        t(0),
+        &weak.health(&names("s", 0..5)),
+        &mut IncidentIds::default(),
+    );
+    let mut asu = sure.attributor();
+    asu.tick(
+        t(0),
+        &sure.health(&names("s", 0..5)),
+        &mut IncidentIds::default(),
+    );
+    assert!(aw.component_score("x").unwrap() < asu.component_score("x").unwrap());
+}
+
+#[test]
+fn a_service_failing_through_another_service() {
+    let w = World::new()
+        .component("fastly")
+        .services("shop", 1, &[("fastly", 1.0)])
+        .services("widget", 3, &[("shop0", 1.0)])
+        .services("f", 6, &[("fastly", 1.0)]);
+    // The shop fails on its own and takes its widgets down: no component is to blame.
+    let mut a = w.attributor();
+    let mut imp = vec!["shop0".to_string()];
+    imp.extend(names("widget", 0..3));
+    let out = a.tick(t(0), &w.health(&imp), &mut IncidentIds::default());
+    assert!(opened(&out).is_empty(), "{out:?}");
+    assert_eq!(
+        a.causes()[0].kind,
+        CauseKind::Service(a.graph().service_ix("shop0").unwrap())
+    );
+
+    // Fastly fails: its direct dependents, the shop, and the widgets through the shop.
+    let mut a = w.attributor();
+    imp.extend(names("f", 0..5));
+    let out = a.tick(t(0), &w.health(&imp), &mut IncidentIds::default());
+    let o = opened(&out);
+    assert_eq!(o.len(), 1, "{out:?}");
+    assert_eq!(o[0].0, "fastly");
+    assert_eq!(o[0].2.len(), 9);
+    // The widgets are transitive, not independent evidence.
+    assert_eq!(a.causes()[0].independent, 6);
+}
+
+#[test]
+fn incidents_grow_link_and_resolve_with_hysteresis() {
+    let w = cloud_world();
+    let mut a = w.attributor();
+    let mut ids = IncidentIds::starting_at(100);
+    let mut health = w.health(&names("fst", 0..5));
+    for (i, h) in health.iter_mut().enumerate() {
+        if h.state.is_impaired() {
+            h.incident = Some(500 + i as u64);
+        }
+    }
+    let out = a.tick(t(0), &health, &mut ids);
+    let o = opened(&out);
+    assert_eq!(o.len(), 1, "{out:?}");
+    let links = out
+        .iter()
+        .filter(|o| {
+            matches!(
+                o,
+                Output::IncidentUpdated {
+                    parent: Some(100),
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(
+        links, 5,
+        "each service incident links to the component incident"
+    );
+
+    // More dependents fail: the incident grows (one update), links are not repeated.
+    let mut health2 = w.health(&names("fst", 0..12));
+    for (i, h) in health2.iter_mut().enumerate() {
+        if h.state.is_impaired() {
+            h.incident = Some(500 + i as u64);
+        }
+    }
+    let out = a.tick(t(60), &health2, &mut ids);
+    let grown: Vec<_> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::IncidentUpdated {
+                incident: 100,
+                services: Some(s),
+                ..
+            } => Some(s.len()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(grown, [12], "{out:?}");
+    assert_eq!(
+        out.iter()
+            .filter(|o| matches!(
+                o,
+                Output::IncidentUpdated {
+                    parent: Some(100),
+                    ..
+                }
+            ))
+            .count(),
+        7
+    );
+    // Same evidence again: nothing new.
+    assert!(a.tick(t(120), &health2, &mut ids).is_empty());
+
+    // Everything recovers: resolved only after five minutes without support.
+    let healthy = w.health(&[]);
+    for m in 3..7 {
+        let out = a.tick(t(m * 60), &healthy, &mut ids);
+        assert!(out.is_empty(), "minute {m}: {out:?}");
+    }
+    let out = a.tick(t(7 * 60), &healthy, &mut ids);
+    assert_eq!(
+        out,
+        [Output::IncidentResolved {
+            at: t(420),
+            incident: 100
+        }]
+    );
+    assert!(a.open_incidents().is_empty());
+}
+
+#[test]
+fn the_engine_changes_its_mind() {
+    let w = cloud_world();
+    let mut a = w.attributor();
+    let mut ids = IncidentIds::default();
+    let out = a.tick(t(0), &w.health(&names("dyn", 0..8)), &mut ids);
+    assert_eq!(opened(&out)[0].0, "aws/us-east-1/dynamodb");
+    // Then the rest of us-east-1 goes: the same incident now names the region.
+    let mut imp = names("dyn", 0..10);
+    imp.extend(names("use", 0..16));
+    let out = a.tick(t(60), &w.health(&imp), &mut ids);
+    assert!(opened(&out).is_empty(), "{out:?}");
+    let changed = out.iter().find_map(|o| match o {
+        Output::IncidentUpdated {
+            incident: 1,
+            component: Some(c),
+            ..
+        } => Some(c.clone()),
+        _ => None,
+    });
+    assert_eq!(changed.as_deref(), Some("aws/us-east-1"), "{out:?}");
+}
+
+#[test]
+fn unwatched_and_unknown_services_are_not_evidence() {
+    let w = cloud_world();
+    let mut a = w.attributor();
+    let mut health = w.health(&names("fst", 0..3));
+    // Every other Fastly dependent is unwatched: 3 of 3 observed dependents impaired.
+    for (spec, h) in w.topology.services.iter().zip(health.iter_mut()) {
+        if spec.id.starts_with("euw") {
+            h.watched = false;
+        }
+        if spec.id.starts_with("fst") && !h.state.is_impaired() {
+            h.state = State::Unknown;
+        }
+    }
+    let out = a.tick(t(0), &health, &mut IncidentIds::default());
+    assert!(a.causes()[0].dependents == 3, "{:?}", a.causes());
+    assert_eq!(opened(&out)[0].0, "fastly");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Adding healthy services that do not depend on a component never raises its score.
+    #[test]
+    fn healthy_non_dependents_never_raise_a_score(
+        deps in proptest::collection::vec((0usize..4, 0usize..4, 1u32..=10), 4..40),
+        impaired_mask in proptest::collection::vec(any::<bool>(), 40),
+        extra in proptest::collection::vec((0usize..4, 1u32..=10), 1..20),
+    ) {
+        let comps = ["a", "a/x", "b", "c"];
+        let mut topology = Topology::default();
+        for (i, (d1, d2, conf)) in deps.iter().enumerate() {
+            topology.services.push(ServiceSpec {
+                id: format!("s{i}"),
+                name: format!("s{i}"),
+                depends_on: vec![
+                    Dependency { target: comps[*d1].into(), confidence: *conf as f64 / 10.0, origin: Default::default() },
+                    Dependency { target: comps[*d2].into(), confidence: 1.0, origin: Default::default() },
+                ],
+            });
+        }
+        let impaired: Vec<String> = (0..deps.len())
+            .filter(|&i| impaired_mask[i])
+            .map(|i| format!("s{i}"))
+            .collect();
+        let w = World { topology: topology.clone() };
+        let mut a = w.attributor();
+        a.tick(t(0), &w.health(&impaired), &mut IncidentIds::default());
+
+        for target in comps {
+            let Some(before) = a.component_score(target) else { continue };
+            // Healthy services depending on anything but `target` (or its descendants).
+            let mut bigger = topology.clone();
+            for (j, (c, conf)) in extra.iter().enumerate() {
+                let dep = comps[*c];
+                if dep == target || dep.starts_with(&format!("{target}/")) {
+                    continue;
+                }
+                bigger.services.push(ServiceSpec {
+                    id: format!("extra{j}"),
+                    name: format!("extra{j}"),
+                    depends_on: vec![Dependency { target: dep.into(), confidence: *conf as f64 / 10.0, origin: Default::default() }],
+                });
+            }
+            let wb = World { topology: bigger };
+            let mut b = wb.attributor();
+            b.tick(t(0), &wb.health(&impaired), &mut IncidentIds::default());
+            let after = b.component_score(target);
+            prop_assert!(after.is_some_and(|s| s <= before + 1e-9), "{target}: {before} -> {after:?}");
+        }
+    }
+}
