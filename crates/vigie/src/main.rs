@@ -23,6 +23,10 @@ enum Command {
     // One variant per subcommand, each `cmd::<name>::Args`; keep them alphabetical.
     /// Validate a configuration file, or print the built-in example.
     Config(cmd::config::Args),
+    /// Measure detectors against labelled data (`vigie eval nab DIR`).
+    Eval(cmd::eval::Args),
+    /// Score any `timestamp,value` CSV causally: writes `timestamp,value,anomaly_score`.
+    ScoreSeries(cmd::score_series::Args),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +34,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Config(args) => cmd::config::run(args),
+        Command::Eval(args) => cmd::eval::run(args),
+        Command::ScoreSeries(args) => cmd::score_series::run(args),
     };
     match result {
         Ok(code) => code,

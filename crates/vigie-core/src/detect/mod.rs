@@ -27,6 +27,7 @@
 //! Naming: the API is the one agreed with the engine (`close_minute`, `assess`, `expected`),
 //! plus [`ReportDetector::new_shared`] so 100 000 detectors can share one parameter set.
 
+pub mod series;
 pub mod tail;
 
 use std::sync::Arc;

@@ -1,6 +1,8 @@
 //! Subcommands, one module each.
 
 pub mod config;
+pub mod eval;
+pub mod score_series;
 
 /// Logs go to stderr; `RUST_LOG` overrides the default `info` level.
 pub fn init_tracing() {

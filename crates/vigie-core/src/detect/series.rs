@@ -1,0 +1,407 @@
+//! Causal anomaly scores for arbitrary real-valued series (CPU %, latency, tweet counts).
+//!
+//! This module owns [`SeriesScorer`], the generalisation of the report detector to series
+//! whose values are not counts. The report detector asks "how improbable is this count under
+//! its seasonal baseline?"; for a series of unknown distribution the same question is asked
+//! without a parametric model, through ranks:
+//!
+//! * each row is seen through a few **views**: the value itself, its step from the previous
+//!   row, the mean and the spread of the last `short_window` rows (level and variance
+//!   changes), and — once the sampling step divides a day and a day of history exists — its
+//!   residual from the median of the same time of day on the previous days (seasonality);
+//! * each view keeps the last `history` values it produced; the current value's two-sided
+//!   rank p-value against them, `p = 2 · min(#{h ≥ x} + 1, #{h ≤ x} + 1) / (n + 1)`, is
+//!   distribution-free and calibrated whatever the units, so one threshold fits every series;
+//!   beyond the range of the history the p-value keeps falling exponentially with the
+//!   distance in units of the interquartile range, so new extremes are ordered;
+//! * the row's **surprise** is the largest `-log10 p` over views, Bonferroni-corrected for the
+//!   number of views; a row is judged first and learnt afterwards, so the score of row i uses
+//!   rows 0..i only;
+//! * **one alarm per event**: after a row whose surprise reaches `alarm_surprise`, the next
+//!   `refractory_rows` rows are damped by `refractory_discount` (an incident is reported
+//!   once, as the engine does for services);
+//! * the surprise `S` is mapped to `[0, 1)` by `S / (S + half_score_surprise)`.
+//!
+//! Everything is deterministic; memory is `O(history)` per view.
+
+use std::collections::VecDeque;
+
+/// Constants of the series scorer. docs/detection.md explains each choice.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesParams {
+    /// Values each view remembers for ranking.
+    pub history: usize,
+    /// Views need this many remembered values before they judge.
+    pub min_history: usize,
+    /// Rows in the short window used for the level and spread views.
+    pub short_window: usize,
+    /// Previous days used by the seasonal view.
+    pub season_days: usize,
+    /// Largest number of rows per day for which the seasonal view is kept.
+    pub max_rows_per_day: usize,
+    /// Surprise at which the score is 0.5.
+    pub half_score_surprise: f64,
+    /// Surprise that raises an alarm and starts the refractory period.
+    pub alarm_surprise: f64,
+    /// Rows damped after an alarm.
+    pub refractory_rows: usize,
+    /// Surprise subtracted during the refractory period.
+    pub refractory_discount: f64,
+}
+
+impl Default for SeriesParams {
+    fn default() -> Self {
+        SeriesParams {
+            history: 2000,
+            min_history: 30,
+            short_window: 6,
+            season_days: 7,
+            max_rows_per_day: 1440,
+            half_score_surprise: 3.0,
+            alarm_surprise: 3.0,
+            refractory_rows: 200,
+            refractory_discount: 2.0,
+        }
+    }
+}
+
+/// A bounded history kept both in arrival order and sorted, for rank p-values.
+#[derive(Clone, Debug)]
+struct RankedHistory {
+    ring: VecDeque<f64>,
+    sorted: Vec<f64>,
+    cap: usize,
+}
+
+impl RankedHistory {
+    fn new(cap: usize) -> Self {
+        RankedHistory {
+            ring: VecDeque::with_capacity(cap.min(4096)),
+            sorted: Vec::with_capacity(cap.min(4096)),
+            cap: cap.max(1),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    fn push(&mut self, x: f64) {
+        if self.ring.len() == self.cap {
+            if let Some(old) = self.ring.pop_front() {
+                let i = self.sorted.partition_point(|&v| v < old);
+                if i < self.sorted.len() {
+                    self.sorted.remove(i);
+                }
+            }
+        }
+        self.ring.push_back(x);
+        let i = self.sorted.partition_point(|&v| v < x);
+        self.sorted.insert(i, x);
+    }
+
+    fn quantile(&self, q: f64) -> f64 {
+        let n = self.sorted.len();
+        let i = ((n - 1) as f64 * q).round() as usize;
+        self.sorted[i.min(n - 1)]
+    }
+
+    /// `-log10` of the two-sided rank p-value of `x`, extrapolated beyond the range.
+    fn surprise(&self, x: f64) -> f64 {
+        let n = self.sorted.len();
+        if n == 0 {
+            return 0.0;
+        }
+        let below = self.sorted.partition_point(|&v| v < x);
+        let at_most = self.sorted.partition_point(|&v| v <= x);
+        let ge = n - below;
+        let le = at_most;
+        let tail = ge.min(le) as f64;
+        let mut ln_p = (2.0 * (tail + 1.0) / (n as f64 + 1.0)).min(1.0).ln();
+        let lo = self.sorted[0];
+        let hi = self.sorted[n - 1];
+        let iqr = self.quantile(0.75) - self.quantile(0.25);
+        let spread = if iqr > 0.0 {
+            iqr
+        } else {
+            // Degenerate history (mostly one value): use the full range, or the magnitude.
+            ((hi - lo) / 2.0).max(1e-9 * (1.0 + hi.abs().max(lo.abs())))
+        };
+        if x > hi {
+            ln_p -= (x - hi) / spread;
+        } else if x < lo {
+            ln_p -= (lo - x) / spread;
+        }
+        -ln_p / std::f64::consts::LN_10
+    }
+}
+
+/// Streaming, causal scorer of one series. Feed rows in order with [`SeriesScorer::push`].
+#[derive(Clone, Debug)]
+pub struct SeriesScorer {
+    params: SeriesParams,
+    value: RankedHistory,
+    step: RankedHistory,
+    level: RankedHistory,
+    spread: RankedHistory,
+    season: RankedHistory,
+    /// Last `short_window` values.
+    recent: VecDeque<f64>,
+    /// Raw values for the seasonal view (`season_days` days + 1 row), once the period is known.
+    raw: VecDeque<f64>,
+    previous: Option<(i64, f64)>,
+    /// First sampling intervals (seconds), to find the rows per day.
+    intervals: Vec<i64>,
+    rows_per_day: Option<usize>,
+    refractory_left: usize,
+    rows: u64,
+}
+
+/// Intervals observed before the sampling step is fixed.
+const STEP_SAMPLES: usize = 32;
+
+impl SeriesScorer {
+    pub fn new(params: SeriesParams) -> Self {
+        let h = params.history;
+        SeriesScorer {
+            value: RankedHistory::new(h),
+            step: RankedHistory::new(h),
+            level: RankedHistory::new(h),
+            spread: RankedHistory::new(h),
+            season: RankedHistory::new(h),
+            recent: VecDeque::new(),
+            raw: VecDeque::new(),
+            previous: None,
+            intervals: Vec::new(),
+            rows_per_day: None,
+            refractory_left: 0,
+            rows: 0,
+            params,
+        }
+    }
+
+    /// Rows per day found from the sampling step, if it divides a day.
+    pub fn rows_per_day(&self) -> Option<usize> {
+        self.rows_per_day
+    }
+
+    /// Scores the row (`seconds` since the epoch, `value`) from the rows before it, then
+    /// learns it. Returns the anomaly score in `[0, 1)`. Non-finite values score 0 and are
+    /// not learnt.
+    pub fn push(&mut self, seconds: i64, value: f64) -> f64 {
+        if !value.is_finite() {
+            return 0.0;
+        }
+        let surprise = self.surprise_and_learn(seconds, value);
+        let p = &self.params;
+        let mut s = surprise;
+        if self.refractory_left > 0 {
+            self.refractory_left -= 1;
+            s = (s - p.refractory_discount).max(0.0);
+        } else if surprise >= p.alarm_surprise {
+            self.refractory_left = p.refractory_rows;
+        }
+        s / (s + p.half_score_surprise)
+    }
+
+    /// The Bonferroni-corrected surprise of this row over all views; learns the row.
+    fn surprise_and_learn(&mut self, seconds: i64, x: f64) -> f64 {
+        let p = self.params.clone();
+        self.rows += 1;
+        self.learn_step(seconds);
+
+        // Candidate statistics of this row for every view.
+        let step = self.previous.map(|(_, prev)| x - prev);
+        self.recent.push_back(x);
+        if self.recent.len() > p.short_window {
+            self.recent.pop_front();
+        }
+        let full = self.recent.len() == p.short_window;
+        let (level, spread) = if full {
+            let n = self.recent.len() as f64;
+            let mean = self.recent.iter().sum::<f64>() / n;
+            let var = self
+                .recent
+                .iter()
+                .map(|v| (v - mean) * (v - mean))
+                .sum::<f64>()
+                / n;
+            (Some(mean), Some(var.sqrt()))
+        } else {
+            (None, None)
+        };
+        let season = self.seasonal_residual(x);
+
+        let mut best = 0.0f64;
+        let mut views = 0usize;
+        let mut judge = |h: &RankedHistory, stat: Option<f64>| {
+            if let Some(v) = stat {
+                if h.len() >= p.min_history {
+                    best = best.max(h.surprise(v));
+                    views += 1;
+                }
+            }
+        };
+        judge(&self.value, Some(x));
+        judge(&self.step, step);
+        judge(&self.level, level);
+        judge(&self.spread, spread);
+        judge(&self.season, season);
+        let surprise = if views > 0 {
+            (best - (views as f64).log10()).max(0.0)
+        } else {
+            0.0
+        };
+
+        // Learn.
+        self.value.push(x);
+        if let Some(v) = step {
+            self.step.push(v);
+        }
+        if let Some(v) = level {
+            self.level.push(v);
+        }
+        if let Some(v) = spread {
+            self.spread.push(v);
+        }
+        if let Some(v) = season {
+            self.season.push(v);
+        }
+        if let Some(period) = self.rows_per_day {
+            self.raw.push_back(x);
+            if self.raw.len() > period * p.season_days + 1 {
+                self.raw.pop_front();
+            }
+        }
+        self.previous = Some((seconds, x));
+        surprise
+    }
+
+    fn learn_step(&mut self, seconds: i64) {
+        if self.rows_per_day.is_some() || self.intervals.len() >= STEP_SAMPLES {
+            return;
+        }
+        if let Some((prev, _)) = self.previous {
+            if seconds > prev {
+                self.intervals.push(seconds - prev);
+            }
+        }
+        if self.intervals.len() == STEP_SAMPLES {
+            let mut v = self.intervals.clone();
+            v.sort_unstable();
+            let step = v[STEP_SAMPLES / 2];
+            if step > 0 && 86_400 % step == 0 {
+                let per_day = (86_400 / step) as usize;
+                if per_day >= 2 && per_day <= self.params.max_rows_per_day {
+                    self.rows_per_day = Some(per_day);
+                }
+            }
+        }
+    }
+
+    /// `x` minus the median of the values one, two, … days earlier (at least one day).
+    fn seasonal_residual(&self, x: f64) -> Option<f64> {
+        let period = self.rows_per_day?;
+        let n = self.raw.len();
+        let mut same_time: Vec<f64> = (1..=self.params.season_days)
+            .filter_map(|k| n.checked_sub(k * period).map(|i| self.raw[i]))
+            .collect();
+        if same_time.is_empty() {
+            return None;
+        }
+        same_time.sort_unstable_by(f64::total_cmp);
+        let m = same_time.len();
+        let median = if m % 2 == 1 {
+            same_time[m / 2]
+        } else {
+            0.5 * (same_time[m / 2 - 1] + same_time[m / 2])
+        };
+        Some(x - median)
+    }
+}
+
+/// Scores a whole series causally (row i from rows 0..i only).
+pub fn score_series(params: &SeriesParams, seconds: &[i64], values: &[f64]) -> Vec<f64> {
+    let mut s = SeriesScorer::new(params.clone());
+    seconds
+        .iter()
+        .zip(values)
+        .map(|(&t, &v)| s.push(t, v))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn noise(n: usize, seed: u64) -> Vec<f64> {
+        let mut state = seed | 1;
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 11) as f64 / (1u64 << 53) as f64
+            })
+            .collect()
+    }
+
+    fn stamps(n: usize) -> Vec<i64> {
+        (0..n as i64).map(|i| i * 300).collect()
+    }
+
+    #[test]
+    fn scores_are_in_unit_interval_and_causal() {
+        let mut v: Vec<f64> = noise(1500, 3).iter().map(|x| 50.0 + 10.0 * x).collect();
+        let t = stamps(1500);
+        let a = score_series(&SeriesParams::default(), &t, &v);
+        assert!(a.iter().all(|s| (0.0..1.0).contains(s)));
+        // Changing a later row never changes an earlier score.
+        v[1200] = 1e6;
+        let b = score_series(&SeriesParams::default(), &t, &v);
+        assert_eq!(a[..1200], b[..1200]);
+        assert!(b[1200] > a[1200]);
+    }
+
+    #[test]
+    fn a_spike_scores_far_above_noise() {
+        let mut v: Vec<f64> = noise(2000, 5).iter().map(|x| 10.0 + x).collect();
+        v[1500] = 30.0;
+        let s = score_series(&SeriesParams::default(), &stamps(2000), &v);
+        let noise_max = s[200..1500].iter().cloned().fold(0.0, f64::max);
+        assert!(
+            s[1500] > 0.8 && s[1500] > noise_max + 0.2,
+            "{} vs {noise_max}",
+            s[1500]
+        );
+    }
+
+    #[test]
+    fn a_level_shift_and_a_flatline_are_seen() {
+        let base: Vec<f64> = noise(3000, 9).iter().map(|x| 100.0 + 5.0 * x).collect();
+        let mut shift = base.clone();
+        for x in &mut shift[2000..] {
+            *x += 4.0;
+        }
+        let s = score_series(&SeriesParams::default(), &stamps(3000), &shift);
+        let before = s[300..2000].iter().cloned().fold(0.0, f64::max);
+        let at = s[2000..2010].iter().cloned().fold(0.0, f64::max);
+        assert!(at > before, "shift {at} vs {before}");
+        let mut flat = base;
+        for x in &mut flat[2000..] {
+            *x = 102.5;
+        }
+        let s = score_series(&SeriesParams::default(), &stamps(3000), &flat);
+        let at = s[2000..2010].iter().cloned().fold(0.0, f64::max);
+        assert!(at > before, "flatline {at} vs {before}");
+    }
+
+    #[test]
+    fn the_daily_period_is_found_from_the_step() {
+        let mut s = SeriesScorer::new(SeriesParams::default());
+        for (t, v) in stamps(100).iter().zip(noise(100, 1)) {
+            s.push(*t, v);
+        }
+        assert_eq!(s.rows_per_day(), Some(288));
+    }
+}
