@@ -2,7 +2,7 @@
 //! implementation ([`SqliteStore`]), the conformance suite every backend must pass
 //! ([`conformance`]), and [`ReportWriter`], the group-commit thread for crowd reports.
 //!
-//! ```ignore
+//! ```no_run
 //! use std::sync::Arc;
 //! use vigie_store::{SqliteStore, Store};
 //!
@@ -18,6 +18,7 @@
 //! [`error`], [`latency`] (the per-minute histogram), [`sqlite`] (the backend),
 //! [`report_writer`] (group commit), [`conformance`] (the shared test suite).
 
+pub mod conformance;
 pub mod error;
 pub mod latency;
 pub mod records;
@@ -26,3 +27,7 @@ pub mod store;
 pub use error::{StoreError, StoreResult};
 pub use records::*;
 pub use store::{Store, DEFAULT_AGGREGATE_RETENTION, DEFAULT_RAW_RETENTION};
+pub mod sqlite;
+pub mod validate;
+
+pub use sqlite::SqliteStore;
