@@ -16,6 +16,7 @@ mod prober;
 mod resolve;
 mod scheduler;
 pub mod spec;
+mod target;
 mod tcp;
 mod tls;
 
@@ -23,5 +24,8 @@ pub use cert::{not_after_unix, CertError};
 pub use http::MAX_BODY_BYTES;
 pub use outcome::{DnsInfo, Outcome, Phases, TlsInfo};
 pub use prober::Prober;
-pub use scheduler::{ProbeReport, Scheduler, SchedulerConfig, SchedulerHandle};
+pub use scheduler::{
+    jitter, ProbeReport, Scheduler, SchedulerConfig, SchedulerHandle, MIN_INTERVAL,
+};
 pub use spec::{CheckKind, CheckSpec, DnsCheck, HttpCheck, JsonAssertion, StatusRange, TcpCheck};
+pub use target::{check_for_target, TargetError};

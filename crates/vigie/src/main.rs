@@ -21,6 +21,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     // One variant per subcommand, each `cmd::<name>::Args`; keep them alphabetical.
+    /// Probe a URL or HOST:PORT once and print its phase timings.
+    Check(cmd::check::Args),
     /// Validate a configuration file, or print the built-in example.
     Config(cmd::config::Args),
     /// Measure detectors against labelled data (`vigie eval nab DIR`).
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
     cmd::init_tracing();
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Check(args) => cmd::check::run(args),
         Command::Config(args) => cmd::config::run(args),
         Command::Eval(args) => cmd::eval::run(args),
         Command::ScoreSeries(args) => cmd::score_series::run(args),

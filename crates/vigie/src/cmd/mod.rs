@@ -1,5 +1,6 @@
 //! Subcommands, one module each.
 
+pub mod check;
 pub mod config;
 pub mod eval;
 pub mod score_series;
