@@ -10,6 +10,7 @@ pub mod detect;
 pub mod graph;
 pub mod model;
 pub mod output;
+pub mod scenario;
 pub mod signal;
 pub mod time;
 
