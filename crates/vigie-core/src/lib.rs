@@ -7,6 +7,7 @@
 
 pub mod attribute;
 pub mod detect;
+pub mod engine;
 pub mod graph;
 pub mod model;
 pub mod output;
@@ -14,6 +15,7 @@ pub mod scenario;
 pub mod signal;
 pub mod time;
 
+pub use engine::{Engine, EngineParams, ServiceHealth};
 pub use model::{
     component_ancestors, component_parent, ComponentKind, ComponentSpec, Dependency,
     DependencyOrigin, OfficialStatus, ProbeError, ReportKind, ServiceSpec, State, Topology,

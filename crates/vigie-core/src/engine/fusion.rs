@@ -1,0 +1,281 @@
+//! Fusion: the documented rules that combine probe, report and official evidence into one
+//! candidate state per service, and the hysteresis that keeps states from flapping.
+//!
+//! Rules, first match wins (P = probe verdict, R = surge level, O = the service's own
+//! official status):
+//!
+//! | P | R / O | candidate | rule |
+//! |---|---|---|---|
+//! | major_outage | any | major_outage | a quorum of live vantages fails |
+//! | degraded | R overwhelming | major_outage | probes partly fail and reports are overwhelming |
+//! | degraded | otherwise | degraded | a minority of vantages fails, or probes are slow |
+//! | operational | R overwhelming | degraded | users overwhelmingly report problems the probes do not see |
+//! | operational | O major/partial/degraded | degraded | the provider itself reports a problem |
+//! | operational | otherwise | operational | probes pass (a mere surge is contradicted) |
+//! | unknown | R overwhelming | major_outage | reports alone, overwhelming |
+//! | unknown | R surge | degraded | reports alone: users report problems |
+//! | unknown | O major_outage | major_outage | official status, nothing contradicts it |
+//! | unknown | O partial/degraded | degraded | official status, nothing contradicts it |
+//! | unknown | reports seen before | operational | no probes; reports at their usual level |
+//! | unknown | nothing | unknown | no evidence at all |
+//!
+//! `elevated` reports never change a state on their own. Hysteresis: a worse candidate is
+//! taken at once; leaving an impaired state needs the candidate to stay better for
+//! [`FusionParams::recovery_hold_ms`] (probe recoveries are already confirmed by their own
+//! recovery thresholds; report surges fade gradually and would otherwise flap).
+
+use crate::detect::{SurgeLevel, SurgeVerdict};
+use crate::engine::probes::ProbeVerdict;
+use crate::model::{OfficialStatus, State};
+use crate::time::MINUTE_MS;
+
+/// Constants of fusion and of service incidents.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FusionParams {
+    /// An impaired service recovers only after its candidate stayed better this long.
+    pub recovery_hold_ms: i64,
+    /// A service incident resolves only after its service stayed unimpaired this long;
+    /// an impairment within it continues the same incident.
+    pub incident_resolve_hold_ms: i64,
+}
+
+impl Default for FusionParams {
+    fn default() -> Self {
+        FusionParams {
+            recovery_hold_ms: 3 * MINUTE_MS,
+            incident_resolve_hold_ms: 10 * MINUTE_MS,
+        }
+    }
+}
+
+/// Which fusion rule produced a candidate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Rule {
+    ProbeQuorumFailing,
+    ProbesDegradedReportsOverwhelming,
+    ProbesDegraded,
+    ReportsOverwhelmingProbesPass,
+    OfficialProbesPass,
+    ProbesPass,
+    ReportsOverwhelming,
+    ReportsSurge,
+    Official,
+    ReportsNormal,
+    NoData,
+}
+
+/// The evidence fusion looks at for one service.
+#[derive(Clone, Copy, Debug)]
+pub struct Evidence<'a> {
+    pub probe: &'a ProbeVerdict,
+    pub surge: &'a SurgeVerdict,
+    pub official: Option<OfficialStatus>,
+    /// Whether the service ever received reports (its report baseline means something).
+    pub has_reports: bool,
+}
+
+fn official_state(o: Option<OfficialStatus>) -> Option<State> {
+    match o? {
+        OfficialStatus::MajorOutage => Some(State::MajorOutage),
+        OfficialStatus::PartialOutage | OfficialStatus::Degraded => Some(State::Degraded),
+        OfficialStatus::Operational | OfficialStatus::Maintenance => None,
+    }
+}
+
+/// Applies the rules above.
+pub fn fuse(e: &Evidence<'_>) -> (State, Rule) {
+    let r = e.surge.level;
+    match e.probe.state {
+        State::MajorOutage => (State::MajorOutage, Rule::ProbeQuorumFailing),
+        State::Degraded if r == SurgeLevel::Overwhelming => {
+            (State::MajorOutage, Rule::ProbesDegradedReportsOverwhelming)
+        }
+        State::Degraded => (State::Degraded, Rule::ProbesDegraded),
+        State::Operational if r == SurgeLevel::Overwhelming => {
+            (State::Degraded, Rule::ReportsOverwhelmingProbesPass)
+        }
+        State::Operational if official_state(e.official).is_some() => {
+            (State::Degraded, Rule::OfficialProbesPass)
+        }
+        State::Operational => (State::Operational, Rule::ProbesPass),
+        State::Unknown => match r {
+            SurgeLevel::Overwhelming => (State::MajorOutage, Rule::ReportsOverwhelming),
+            SurgeLevel::Surge => (State::Degraded, Rule::ReportsSurge),
+            _ => match official_state(e.official) {
+                Some(s) => (s, Rule::Official),
+                None if e.has_reports => (State::Operational, Rule::ReportsNormal),
+                None => (State::Unknown, Rule::NoData),
+            },
+        },
+    }
+}
+
+fn describe_reports(s: &SurgeVerdict) -> String {
+    format!(
+        "{} reporters in {} min against {:.1} expected",
+        s.observed, s.window_minutes, s.expected
+    )
+}
+
+/// The cause of a candidate, in words a person can check against the evidence.
+pub fn describe(rule: Rule, e: &Evidence<'_>) -> String {
+    let mut text = match rule {
+        Rule::ProbeQuorumFailing | Rule::ProbesDegraded => e.probe.describe(),
+        Rule::ProbesDegradedReportsOverwhelming => format!(
+            "{}; users report problems overwhelmingly: {}",
+            e.probe.describe(),
+            describe_reports(e.surge)
+        ),
+        Rule::ReportsOverwhelmingProbesPass => format!(
+            "users report problems overwhelmingly ({}) though {}",
+            describe_reports(e.surge),
+            e.probe.describe()
+        ),
+        Rule::OfficialProbesPass => format!(
+            "official status {} though {}",
+            e.official.map_or("unknown", |o| o.as_str()),
+            e.probe.describe()
+        ),
+        Rule::ProbesPass => e.probe.describe(),
+        Rule::ReportsOverwhelming => format!(
+            "users report problems overwhelmingly: {} (no live probes)",
+            describe_reports(e.surge)
+        ),
+        Rule::ReportsSurge => format!(
+            "users report problems: {} (no live probes)",
+            describe_reports(e.surge)
+        ),
+        Rule::Official => format!(
+            "official status {} (no live probes)",
+            e.official.map_or("unknown", |o| o.as_str())
+        ),
+        Rule::ReportsNormal => "no live probes; reports at their usual level".into(),
+        Rule::NoData => "no probe results and no reports".into(),
+    };
+    let reports_named = matches!(
+        rule,
+        Rule::ProbesDegradedReportsOverwhelming
+            | Rule::ReportsOverwhelmingProbesPass
+            | Rule::ReportsOverwhelming
+            | Rule::ReportsSurge
+    );
+    if !reports_named && e.surge.level >= SurgeLevel::Elevated {
+        let level = match e.surge.level {
+            SurgeLevel::Elevated => "elevated",
+            SurgeLevel::Surge => "surging",
+            _ => "overwhelming",
+        };
+        text.push_str(&format!("; reports {level}: {}", describe_reports(e.surge)));
+    }
+    let official_named = matches!(rule, Rule::OfficialProbesPass | Rule::Official);
+    if let (false, Some(o)) = (official_named, e.official) {
+        if o != OfficialStatus::Operational {
+            text.push_str(&format!("; official status {}", o.as_str()));
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn surge(level: SurgeLevel) -> SurgeVerdict {
+        SurgeVerdict {
+            level,
+            observed: 120,
+            expected: 3.0,
+            surprise: 9.0,
+            window_minutes: 3,
+        }
+    }
+
+    fn probes(state: State) -> ProbeVerdict {
+        ProbeVerdict {
+            state,
+            live: 3,
+            failing: match state {
+                State::MajorOutage => 3,
+                State::Degraded => 1,
+                _ => 0,
+            },
+            ..ProbeVerdict::default()
+        }
+    }
+
+    #[test]
+    fn the_documented_table() {
+        use SurgeLevel::*;
+        let cases = [
+            (State::MajorOutage, Normal, None, State::MajorOutage),
+            (State::Degraded, Overwhelming, None, State::MajorOutage),
+            (State::Degraded, Surge, None, State::Degraded),
+            (State::Operational, Overwhelming, None, State::Degraded),
+            (State::Operational, Surge, None, State::Operational),
+            (
+                State::Operational,
+                Normal,
+                Some(OfficialStatus::MajorOutage),
+                State::Degraded,
+            ),
+            (
+                State::Operational,
+                Normal,
+                Some(OfficialStatus::Maintenance),
+                State::Operational,
+            ),
+            (State::Unknown, Overwhelming, None, State::MajorOutage),
+            (State::Unknown, Surge, None, State::Degraded),
+            (State::Unknown, Elevated, None, State::Operational),
+            (
+                State::Unknown,
+                Normal,
+                Some(OfficialStatus::PartialOutage),
+                State::Degraded,
+            ),
+        ];
+        for (p, r, o, want) in cases {
+            let (pv, sv) = (probes(p), surge(r));
+            let e = Evidence {
+                probe: &pv,
+                surge: &sv,
+                official: o,
+                has_reports: true,
+            };
+            let (got, rule) = fuse(&e);
+            assert_eq!(got, want, "{p:?} {r:?} {o:?}");
+            assert!(!describe(rule, &e).is_empty());
+        }
+        let (pv, sv) = (probes(State::Unknown), surge(Normal));
+        let e = Evidence {
+            probe: &pv,
+            surge: &sv,
+            official: None,
+            has_reports: false,
+        };
+        assert_eq!(fuse(&e).0, State::Unknown);
+    }
+
+    #[test]
+    fn causes_name_the_evidence() {
+        let pv = ProbeVerdict {
+            state: State::MajorOutage,
+            failing: 2,
+            live: 3,
+            error: Some(crate::model::ProbeError::HttpStatus),
+            ..ProbeVerdict::default()
+        };
+        let sv = surge(SurgeLevel::Surge);
+        let e = Evidence {
+            probe: &pv,
+            surge: &sv,
+            official: Some(OfficialStatus::Degraded),
+            has_reports: true,
+        };
+        let text = describe(fuse(&e).1, &e);
+        assert_eq!(
+            text,
+            "probes fail from 2 of 3 vantages (http_status); reports surging: 120 reporters in 3 min against 3.0 expected; official status degraded"
+        );
+    }
+}

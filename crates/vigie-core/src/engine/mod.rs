@@ -1,0 +1,662 @@
+//! The engine: a deterministic, single-threaded state machine from signals to conclusions.
+//!
+//! It owns the per-service state (probe machines, report counts and detectors, official
+//! statuses, the fused state with its hysteresis and the service incidents) and nothing that
+//! touches the outside world. `ingest` only records evidence (O(1) per signal: one hash
+//! lookup for the service, then a scan of that service's handful of vantages); `tick(now)`
+//! draws conclusions, visiting only services whose evidence changed or whose timers are due,
+//! and returns every change as an [`Output`]. Attribution runs at the end of each tick over
+//! [`Engine::health`].
+//!
+//! Submodules: [`probes`] (threshold machines and quorum), [`reports`] (deduplication,
+//! per-minute counts, the surge detector), [`fusion`] (the documented rules and their
+//! hysteresis), [`incidents`] (service incident timelines).
+
+pub mod fusion;
+pub mod incidents;
+pub mod intern;
+pub mod probes;
+pub mod reports;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::detect::{Band, DetectParams, SurgeLevel, SurgeVerdict};
+use crate::model::{OfficialStatus, State, Topology};
+use crate::output::{IncidentId, IncidentIds, Output, Scope};
+use crate::signal::{OfficialTarget, Signal};
+use crate::time::{Timestamp, MINUTE_MS};
+
+pub use fusion::{FusionParams, Rule};
+pub use incidents::ServiceIncident;
+pub use probes::{
+    CheckMachine, ProbeParams, ProbeThresholds, ProbeVerdict, VantageCheck, VantageVerdict,
+};
+pub use reports::{MinuteCounts, ReportParams, KIND_SLOTS};
+
+use fusion::Evidence;
+use intern::Interner;
+use probes::ServiceProbes;
+use reports::ServiceReports;
+
+/// Every constant of the engine. `Default` holds the documented values (docs/detection.md).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EngineParams {
+    pub detect: DetectParams,
+    pub reports: ReportParams,
+    pub probes: ProbeParams,
+    pub fusion: FusionParams,
+    /// Resolved service incidents kept for [`Engine::recent_incidents`].
+    pub keep_resolved_incidents: usize,
+}
+
+impl Default for EngineParams {
+    fn default() -> Self {
+        EngineParams {
+            detect: DetectParams::default(),
+            reports: ReportParams::default(),
+            probes: ProbeParams::default(),
+            fusion: FusionParams::default(),
+            keep_resolved_incidents: 1000,
+        }
+    }
+}
+
+/// What attribution (and anyone else) needs to know about one service, in topology order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServiceHealth {
+    /// Index of the service in the topology.
+    pub service: u32,
+    pub state: State,
+    /// When the current state began.
+    pub since: Timestamp,
+    /// When the service became impaired, while it is.
+    pub impaired_since: Option<Timestamp>,
+    /// The open service incident, if any (open while impaired and during its resolve hold).
+    pub incident: Option<IncidentId>,
+}
+
+/// The engine refused a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    #[error("unknown service {0:?}")]
+    UnknownService(String),
+}
+
+/// An official status as last seen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OfficialView {
+    pub status: OfficialStatus,
+    pub source: String,
+    pub at: Timestamp,
+}
+
+/// A read-only view of one service's current conclusions.
+#[derive(Clone, Copy, Debug)]
+pub struct ServiceView<'a> {
+    pub id: &'a str,
+    pub state: State,
+    pub since: Timestamp,
+    /// Why it is in this state.
+    pub cause: &'a str,
+    pub probe: &'a ProbeVerdict,
+    pub surge: &'a SurgeVerdict,
+    pub official: Option<&'a OfficialView>,
+    /// Reports received (duplicates included) and counted.
+    pub reports_received: u64,
+    pub reports_counted: u64,
+    pub incident: Option<&'a ServiceIncident>,
+}
+
+/// One minute of the report chart: distinct reporters and the expected band.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReportPoint {
+    pub minute: Timestamp,
+    pub distinct: u32,
+    pub by_kind: [u32; KIND_SLOTS],
+    pub expected: f64,
+    pub upper: f64,
+}
+
+struct ServiceSlot {
+    id: Box<str>,
+    probes: ServiceProbes,
+    reports: ServiceReports,
+    official: Option<OfficialView>,
+    state: State,
+    since: Timestamp,
+    cause: String,
+    impaired_since: Option<Timestamp>,
+    /// Since when the candidate has been better than an impaired state.
+    better_since: Option<Timestamp>,
+    incident: Option<ServiceIncident>,
+    /// Evidence changed since the last evaluation.
+    dirty: bool,
+    /// The next instant at which time alone can change something.
+    due: i64,
+}
+
+/// The deterministic engine. See the module documentation.
+pub struct Engine {
+    params: EngineParams,
+    topology: Topology,
+    index: Interner,
+    services: Vec<ServiceSlot>,
+    health: Vec<ServiceHealth>,
+    components: Interner,
+    component_official: Vec<Option<OfficialView>>,
+    incident_ids: IncidentIds,
+    resolved: VecDeque<ServiceIncident>,
+    last_tick: Option<Timestamp>,
+    last_input: Option<Timestamp>,
+    signals: u64,
+}
+
+impl Engine {
+    pub fn new(topology: Topology, params: EngineParams) -> Engine {
+        let detect = Arc::new(params.detect.clone());
+        let mut index = Interner::with_capacity(topology.services.len());
+        let mut services = Vec::with_capacity(topology.services.len());
+        for s in &topology.services {
+            let before = index.len();
+            if index.intern(&s.id) as usize != before {
+                continue; // a duplicate id: the first one wins
+            }
+            services.push(ServiceSlot {
+                id: s.id.as_str().into(),
+                probes: ServiceProbes::default(),
+                reports: ServiceReports::new(Arc::clone(&detect)),
+                official: None,
+                state: State::Unknown,
+                since: Timestamp::from_millis(0),
+                cause: String::new(),
+                impaired_since: None,
+                better_since: None,
+                incident: None,
+                dirty: false,
+                due: i64::MAX,
+            });
+        }
+        let health = (0..services.len() as u32)
+            .map(|i| ServiceHealth {
+                service: i,
+                state: State::Unknown,
+                since: Timestamp::from_millis(0),
+                impaired_since: None,
+                incident: None,
+            })
+            .collect();
+        let mut components = Interner::with_capacity(topology.components.len());
+        for c in &topology.components {
+            components.intern(&c.id);
+        }
+        let component_official = vec![None; components.len()];
+        Engine {
+            params,
+            topology,
+            index,
+            services,
+            health,
+            components,
+            component_official,
+            incident_ids: IncidentIds::default(),
+            resolved: VecDeque::new(),
+            last_tick: None,
+            last_input: None,
+            signals: 0,
+        }
+    }
+
+    /// Starts incident ids after those already used (`vigie serve` passes its store's).
+    pub fn with_incident_ids(mut self, ids: IncidentIds) -> Engine {
+        self.incident_ids = ids;
+        self
+    }
+
+    pub fn params(&self) -> &EngineParams {
+        &self.params
+    }
+
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    /// Failure and recovery thresholds for one check of a service (defaults 2/2).
+    pub fn set_check_policy(
+        &mut self,
+        service: &str,
+        check_id: &str,
+        failure_threshold: u32,
+        recovery_threshold: u32,
+    ) -> Result<(), EngineError> {
+        let ix = self
+            .index
+            .get(service)
+            .ok_or_else(|| EngineError::UnknownService(service.to_string()))?;
+        let default = self.params.probes.default_thresholds;
+        let slot = &mut self.services[ix as usize];
+        slot.probes.set_policy(
+            check_id,
+            ProbeThresholds::new(failure_threshold, recovery_threshold),
+            default,
+        );
+        slot.dirty = true;
+        Ok(())
+    }
+
+    /// Records one signal. Signals for unknown services are ignored (the scenario reader
+    /// and the server reject them earlier); returns whether the signal was used.
+    pub fn ingest(&mut self, signal: Signal) -> bool {
+        self.ingest_ref(&signal)
+    }
+
+    /// Like [`Engine::ingest`], without taking ownership.
+    pub fn ingest_ref(&mut self, signal: &Signal) -> bool {
+        let at = signal.at();
+        self.last_input = Some(self.last_input.map_or(at, |t| t.max(at)));
+        let service = match signal {
+            Signal::Report(r) => &r.service,
+            Signal::Reports(r) => &r.service,
+            Signal::Probe(p) => &p.service,
+            Signal::Official(o) => match &o.target {
+                OfficialTarget::Service(s) => s,
+                OfficialTarget::Component(c) => {
+                    let ix = match self.components.get(c) {
+                        Some(ix) => ix,
+                        None => {
+                            let ix = self.components.intern(c);
+                            self.component_official.push(None);
+                            ix
+                        }
+                    };
+                    self.component_official[ix as usize] = Some(OfficialView {
+                        status: o.status,
+                        source: o.source.clone(),
+                        at,
+                    });
+                    self.signals += 1;
+                    return true;
+                }
+            },
+        };
+        let Some(ix) = self.index.get(service) else {
+            return false;
+        };
+        self.signals += 1;
+        let slot = &mut self.services[ix as usize];
+        slot.dirty = true;
+        let params = &self.params;
+        match signal {
+            Signal::Report(r) => slot.reports.report(
+                at,
+                r.reporter.as_deref(),
+                r.kind,
+                r.region.as_deref(),
+                &params.reports,
+            ),
+            Signal::Reports(b) => {
+                slot.reports
+                    .batch(at, b.count, b.kind, b.region.as_deref(), &params.reports)
+            }
+            Signal::Probe(p) => slot.probes.observe(p, &params.probes),
+            Signal::Official(o) => {
+                slot.official = Some(OfficialView {
+                    status: o.status,
+                    source: o.source.clone(),
+                    at,
+                })
+            }
+        }
+        true
+    }
+
+    /// Draws conclusions at `now` and returns what changed. `now` earlier than a previous
+    /// tick is treated as that tick's time (time never goes backwards).
+    pub fn tick(&mut self, now: Timestamp) -> Vec<Output> {
+        let now = self.last_tick.map_or(now, |t| t.max(now));
+        self.last_tick = Some(now);
+        let mut out = Vec::new();
+        for ix in 0..self.services.len() {
+            let slot = &self.services[ix];
+            if !slot.dirty && slot.due > now.as_millis() {
+                continue;
+            }
+            self.evaluate(ix, now, &mut out);
+        }
+        // Attribution hook: the attribution module runs here, after every service state is
+        // up to date, over `self.health` (topology order), allocating incident ids from
+        // `self.incident_ids` so service and component incidents never collide:
+        //     out.extend(self.attributor.tick(now, &self.health, &mut self.incident_ids));
+        out
+    }
+
+    fn evaluate(&mut self, ix: usize, now: Timestamp, out: &mut Vec<Output>) {
+        let params = &self.params;
+        let slot = &mut self.services[ix];
+        slot.dirty = false;
+        slot.reports.update(now, &params.reports);
+        if slot.probes.needs_evaluation(now) {
+            slot.probes.evaluate(now, &params.probes);
+        }
+        let official = slot.official.as_ref().map(|o| o.status);
+        let evidence = Evidence {
+            probe: slot.probes.verdict(),
+            surge: slot.reports.verdict(),
+            official,
+            has_reports: slot.reports.any(),
+        };
+        let (candidate, rule) = fusion::fuse(&evidence);
+
+        // Hysteresis: worse at once; out of an impairment only after a hold.
+        let current = slot.state;
+        let mut next = None;
+        if candidate != current {
+            if current.is_impaired() && candidate.severity() < current.severity() {
+                let since = *slot.better_since.get_or_insert(now);
+                if now.millis_since(since) >= params.fusion.recovery_hold_ms {
+                    next = Some(candidate);
+                }
+            } else {
+                next = Some(candidate);
+            }
+        }
+        if candidate.severity() >= current.severity() {
+            slot.better_since = None;
+        }
+
+        if let Some(state) = next {
+            let cause = fusion::describe(rule, &evidence);
+            slot.better_since = None;
+            slot.state = state;
+            slot.since = now;
+            out.push(Output::ServiceState {
+                at: now,
+                service: slot.id.to_string(),
+                state,
+                previous: current,
+                cause: cause.clone(),
+            });
+            let was_impaired = current.is_impaired();
+            if state.is_impaired() {
+                if !was_impaired {
+                    slot.impaired_since = Some(now);
+                }
+                let first_signal = [evidence.probe.failing_since, slot.reports.surge_since()]
+                    .into_iter()
+                    .flatten()
+                    .min()
+                    .unwrap_or(now)
+                    .min(now);
+                match &mut slot.incident {
+                    Some(inc) => {
+                        inc.recovered = None;
+                        inc.cause = cause.clone();
+                        if state.severity() > inc.peak_state.severity() {
+                            inc.peak_state = state;
+                            inc.peak_at = now;
+                        }
+                        out.push(Output::IncidentUpdated {
+                            at: now,
+                            incident: inc.id,
+                            component: None,
+                            confidence: None,
+                            services: None,
+                            parent: None,
+                            explanation: Some(format!("{}: {cause}", state.as_str())),
+                        });
+                    }
+                    None => {
+                        let id = self.incident_ids.allocate();
+                        out.push(Output::IncidentOpened {
+                            at: now,
+                            incident: id,
+                            scope: Scope::Service,
+                            service: Some(slot.id.to_string()),
+                            component: None,
+                            confidence: None,
+                            services: None,
+                            parent: None,
+                            explanation: Some(format!("{}: {cause}", state.as_str())),
+                        });
+                        slot.incident = Some(ServiceIncident {
+                            id,
+                            service: slot.id.to_string(),
+                            first_signal,
+                            detected: now,
+                            peak_state: state,
+                            peak_at: now,
+                            peak_reporters: 0,
+                            recovered: None,
+                            resolved: None,
+                            cause: cause.clone(),
+                            parent: None,
+                        });
+                    }
+                }
+            } else {
+                slot.impaired_since = None;
+                if let Some(inc) = &mut slot.incident {
+                    inc.recovered = Some(now);
+                }
+            }
+            slot.cause = cause;
+        }
+
+        // Incident bookkeeping: peak reporters, resolution after the hold.
+        let mut resolved = None;
+        if let Some(inc) = &mut slot.incident {
+            inc.peak_reporters = inc.peak_reporters.max(slot.reports.verdict().observed);
+            if let Some(rec) = inc.recovered {
+                if now.millis_since(rec) >= params.fusion.incident_resolve_hold_ms {
+                    inc.resolved = Some(now);
+                    out.push(Output::IncidentResolved {
+                        at: now,
+                        incident: inc.id,
+                    });
+                    resolved = slot.incident.take();
+                }
+            }
+        }
+
+        // When must this service be looked at again without new evidence?
+        let mut due = slot.probes.next_stale().saturating_add(1);
+        if slot.reports.active() || slot.reports.verdict().level != SurgeLevel::Normal {
+            due = now.as_millis();
+        } else if let Some(close) = slot.reports.pending_close() {
+            due = due.min(close.as_millis());
+        }
+        if let Some(b) = slot.better_since {
+            due = due.min(b.as_millis() + params.fusion.recovery_hold_ms);
+        }
+        if let Some(rec) = slot.incident.as_ref().and_then(|i| i.recovered) {
+            due = due.min(rec.as_millis() + params.fusion.incident_resolve_hold_ms);
+        }
+        if candidate != slot.state {
+            due = now.as_millis();
+        }
+        slot.due = due;
+
+        let h = &mut self.health[ix];
+        h.state = slot.state;
+        h.since = slot.since;
+        h.impaired_since = slot.impaired_since;
+        h.incident = slot.incident.as_ref().map(|i| i.id);
+
+        if let Some(inc) = resolved {
+            if self.params.keep_resolved_incidents > 0 {
+                if self.resolved.len() >= self.params.keep_resolved_incidents {
+                    self.resolved.pop_front();
+                }
+                self.resolved.push_back(inc);
+            }
+        }
+    }
+
+    // ----- read accessors -----
+
+    /// Per-service health in topology order (what attribution reads).
+    pub fn health(&self) -> &[ServiceHealth] {
+        &self.health
+    }
+
+    /// The shared incident id allocator (attribution allocates component incident ids here).
+    pub fn incident_ids_mut(&mut self) -> &mut IncidentIds {
+        &mut self.incident_ids
+    }
+
+    pub fn service_count(&self) -> usize {
+        self.services.len()
+    }
+
+    pub fn service_index(&self, id: &str) -> Option<u32> {
+        self.index.get(id)
+    }
+
+    pub fn service_id(&self, ix: u32) -> Option<&str> {
+        self.services.get(ix as usize).map(|s| &*s.id)
+    }
+
+    /// Signals used so far.
+    pub fn signals_ingested(&self) -> u64 {
+        self.signals
+    }
+
+    /// The latest signal time seen.
+    pub fn last_input(&self) -> Option<Timestamp> {
+        self.last_input
+    }
+
+    fn view(slot: &ServiceSlot) -> ServiceView<'_> {
+        ServiceView {
+            id: &slot.id,
+            state: slot.state,
+            since: slot.since,
+            cause: &slot.cause,
+            probe: slot.probes.verdict(),
+            surge: slot.reports.verdict(),
+            official: slot.official.as_ref(),
+            reports_received: slot.reports.received(),
+            reports_counted: slot.reports.counted(),
+            incident: slot.incident.as_ref(),
+        }
+    }
+
+    /// Current conclusions for one service.
+    pub fn service(&self, id: &str) -> Option<ServiceView<'_>> {
+        let ix = self.index.get(id)?;
+        Some(Self::view(&self.services[ix as usize]))
+    }
+
+    /// Current conclusions for every service, in topology order.
+    pub fn services(&self) -> impl Iterator<Item = ServiceView<'_>> + '_ {
+        self.services.iter().map(Self::view)
+    }
+
+    /// Each (check, vantage) of a service with its last result.
+    pub fn probe_checks(&self, id: &str) -> Option<&[VantageCheck]> {
+        let ix = self.index.get(id)?;
+        Some(self.services[ix as usize].probes.entries())
+    }
+
+    /// The last `minutes` minutes of distinct reporters up to the minute containing `end`,
+    /// with the detector's expected count and upper band for each minute, oldest first.
+    pub fn report_series(
+        &self,
+        id: &str,
+        end: Timestamp,
+        minutes: u32,
+    ) -> Option<Vec<ReportPoint>> {
+        let ix = self.index.get(id)?;
+        let reports = &self.services[ix as usize].reports;
+        let minutes = minutes.min(self.params.reports.history_minutes.max(1));
+        Some(
+            reports
+                .series(end, minutes)
+                .into_iter()
+                .map(|m| {
+                    let Band { expected, upper } = reports.detector().expected(m.minute);
+                    ReportPoint {
+                        minute: m.minute,
+                        distinct: m.distinct,
+                        by_kind: m.by_kind,
+                        expected,
+                        upper,
+                    }
+                })
+                .collect(),
+        )
+    }
+
+    /// Distinct reporters by kind (`None`: kind not given) and by region since `since`,
+    /// each largest first.
+    #[allow(clippy::type_complexity)]
+    pub fn report_breakdown(
+        &self,
+        id: &str,
+        since: Timestamp,
+    ) -> Option<(
+        Vec<(Option<crate::model::ReportKind>, u64)>,
+        Vec<(String, u64)>,
+    )> {
+        let ix = self.index.get(id)?;
+        let reports = &self.services[ix as usize].reports;
+        let end = self.last_tick.or(self.last_input).unwrap_or(since);
+        let minutes = (end.millis_since(since) / MINUTE_MS + 1)
+            .clamp(1, i64::from(self.params.reports.history_minutes.max(1)))
+            as u32;
+        let mut kinds = [0u64; KIND_SLOTS];
+        for m in reports.series(end, minutes) {
+            if m.minute >= since.minute_floor() {
+                for (k, n) in m.by_kind.iter().enumerate() {
+                    kinds[k] += u64::from(*n);
+                }
+            }
+        }
+        let mut by_kind: Vec<_> = kinds
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| (reports::slot_kind(k), *n))
+            .collect();
+        by_kind.sort_by_key(|k| std::cmp::Reverse(k.1));
+        Some((by_kind, reports.regions_since(since.minute_floor())))
+    }
+
+    /// Open service incidents, in topology order of their services.
+    pub fn open_incidents(&self) -> impl Iterator<Item = &ServiceIncident> + '_ {
+        self.services.iter().filter_map(|s| s.incident.as_ref())
+    }
+
+    /// Recently resolved service incidents, oldest first.
+    pub fn recent_incidents(&self) -> impl Iterator<Item = &ServiceIncident> + '_ {
+        self.resolved.iter()
+    }
+
+    /// An open or recently resolved incident by id.
+    pub fn incident(&self, id: IncidentId) -> Option<&ServiceIncident> {
+        self.open_incidents()
+            .chain(self.recent_incidents())
+            .find(|i| i.id == id)
+    }
+
+    /// Links an open service incident to a component incident that explains it (for
+    /// attribution); returns whether the incident was open.
+    pub fn set_incident_parent(&mut self, id: IncidentId, parent: Option<IncidentId>) -> bool {
+        for s in &mut self.services {
+            if let Some(inc) = s.incident.as_mut().filter(|i| i.id == id) {
+                inc.parent = parent;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The last official status of a component, as a status page stated it.
+    pub fn component_official(&self, id: &str) -> Option<&OfficialView> {
+        let ix = self.components.get(id)?;
+        self.component_official[ix as usize].as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,547 @@
+//! Probe evidence: one state machine per (check, vantage), and the quorum that turns them
+//! into a service-level probe verdict.
+//!
+//! A [`CheckMachine`] confirms a failure only after `failure` consecutive failed results and
+//! a recovery only after `recovery` consecutive successes, so one lost packet never changes
+//! anything and a state never flaps faster than its thresholds allow. A vantage that has not
+//! reported for [`ProbeParams::stale_after_intervals`] of its own probe intervals (inferred
+//! from the spacing of its results) is *stale* and stops counting. Per check, the live
+//! vantages vote: a strict majority failing is `major_outage`, a minority failing or any
+//! vantage confirmed slow is `degraded`, all passing is `operational`, and no live vantage at
+//! all is `unknown`. The service's probe verdict is the worst over its checks.
+
+use crate::model::{ProbeError, State};
+use crate::signal::ProbeResult;
+use crate::time::{Timestamp, HOUR_MS, SECOND_MS};
+
+/// How many consecutive results confirm a failure, and how many a recovery (each ≥ 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProbeThresholds {
+    pub failure: u32,
+    pub recovery: u32,
+}
+
+impl Default for ProbeThresholds {
+    fn default() -> Self {
+        ProbeThresholds {
+            failure: 2,
+            recovery: 2,
+        }
+    }
+}
+
+impl ProbeThresholds {
+    /// Thresholds of 0 mean 1: a single result always can confirm.
+    pub fn new(failure: u32, recovery: u32) -> Self {
+        ProbeThresholds {
+            failure: failure.max(1),
+            recovery: recovery.max(1),
+        }
+    }
+}
+
+/// Constants of the probe layer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ProbeParams {
+    /// Thresholds for checks without a policy (`Engine::set_check_policy`).
+    pub default_thresholds: ProbeThresholds,
+    /// Assumed probe interval until two results have been seen from a vantage.
+    pub default_interval_ms: i64,
+    /// A vantage is stale after this many of its intervals without a result.
+    pub stale_after_intervals: f64,
+}
+
+impl Default for ProbeParams {
+    fn default() -> Self {
+        ProbeParams {
+            default_thresholds: ProbeThresholds::default(),
+            default_interval_ms: 60 * SECOND_MS,
+            stale_after_intervals: 3.0,
+        }
+    }
+}
+
+/// What one (check, vantage) currently says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VantageVerdict {
+    /// No result yet.
+    Unknown,
+    Up,
+    /// Succeeding, but confirmed slower than the check's latency limit.
+    Slow,
+    /// Confirmed failing.
+    Down,
+}
+
+/// The threshold state machine of one (check, vantage).
+///
+/// - `Unknown` → `Up` on the first success (there is nothing to recover from);
+/// - any → `Down` after `failure` consecutive failures;
+/// - `Down` → `Up` after `recovery` consecutive successes (slow or not);
+/// - `Up` → `Slow` after `failure` consecutive slow successes;
+/// - `Slow` → `Up` after `recovery` consecutive successes that are not slow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckMachine {
+    thresholds: ProbeThresholds,
+    verdict: VantageVerdict,
+    failures: u32,
+    successes: u32,
+    slow: u32,
+    fast: u32,
+}
+
+impl CheckMachine {
+    pub fn new(thresholds: ProbeThresholds) -> Self {
+        CheckMachine {
+            thresholds: ProbeThresholds::new(thresholds.failure, thresholds.recovery),
+            verdict: VantageVerdict::Unknown,
+            failures: 0,
+            successes: 0,
+            slow: 0,
+            fast: 0,
+        }
+    }
+
+    pub fn verdict(&self) -> VantageVerdict {
+        self.verdict
+    }
+
+    pub fn thresholds(&self) -> ProbeThresholds {
+        self.thresholds
+    }
+
+    pub fn set_thresholds(&mut self, thresholds: ProbeThresholds) {
+        self.thresholds = ProbeThresholds::new(thresholds.failure, thresholds.recovery);
+    }
+
+    /// Consecutive failed results, up to now.
+    pub fn consecutive_failures(&self) -> u32 {
+        self.failures
+    }
+
+    /// Feeds one result; returns whether the verdict changed.
+    pub fn observe(&mut self, ok: bool, slow: bool) -> bool {
+        let before = self.verdict;
+        if ok {
+            self.failures = 0;
+            self.successes = self.successes.saturating_add(1);
+            if slow {
+                self.slow = self.slow.saturating_add(1);
+                self.fast = 0;
+            } else {
+                self.fast = self.fast.saturating_add(1);
+                self.slow = 0;
+            }
+        } else {
+            self.failures = self.failures.saturating_add(1);
+            self.successes = 0;
+            self.slow = 0;
+            self.fast = 0;
+        }
+        let t = self.thresholds;
+        self.verdict = match self.verdict {
+            _ if self.failures >= t.failure => VantageVerdict::Down,
+            VantageVerdict::Unknown if ok => VantageVerdict::Up,
+            VantageVerdict::Down if self.successes >= t.recovery => VantageVerdict::Up,
+            VantageVerdict::Up if self.slow >= t.failure => VantageVerdict::Slow,
+            VantageVerdict::Slow if self.fast >= t.recovery => VantageVerdict::Up,
+            v => v,
+        };
+        self.verdict != before
+    }
+}
+
+/// One (check, vantage) of a service: its machine and what it last saw.
+#[derive(Clone, Debug)]
+pub struct VantageCheck {
+    check: Option<Box<str>>,
+    vantage: Box<str>,
+    machine: CheckMachine,
+    last_at: Timestamp,
+    interval_ms: i64,
+    results: u64,
+    last_ok: bool,
+    last_error: Option<ProbeError>,
+    last_latency_ms: Option<f64>,
+    /// First failure of the current run of failures.
+    failing_since: Option<Timestamp>,
+}
+
+impl VantageCheck {
+    pub fn check(&self) -> Option<&str> {
+        self.check.as_deref()
+    }
+    pub fn vantage(&self) -> &str {
+        &self.vantage
+    }
+    pub fn verdict(&self) -> VantageVerdict {
+        self.machine.verdict()
+    }
+    pub fn thresholds(&self) -> ProbeThresholds {
+        self.machine.thresholds()
+    }
+    pub fn last_at(&self) -> Timestamp {
+        self.last_at
+    }
+    pub fn last_ok(&self) -> bool {
+        self.last_ok
+    }
+    pub fn last_error(&self) -> Option<ProbeError> {
+        self.last_error
+    }
+    pub fn last_latency_ms(&self) -> Option<f64> {
+        self.last_latency_ms
+    }
+    /// The probe interval inferred from the spacing of results.
+    pub fn interval_ms(&self) -> i64 {
+        self.interval_ms
+    }
+    pub fn failing_since(&self) -> Option<Timestamp> {
+        self.failing_since
+    }
+    /// The instant after which this vantage is stale.
+    pub fn stale_at(&self, params: &ProbeParams) -> Timestamp {
+        let span = (self.interval_ms as f64 * params.stale_after_intervals) as i64;
+        self.last_at.plus_millis(span.max(SECOND_MS))
+    }
+    pub fn is_live(&self, now: Timestamp, params: &ProbeParams) -> bool {
+        now <= self.stale_at(params)
+    }
+}
+
+/// The probe layer's conclusion for one service.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ProbeVerdict {
+    /// `unknown` when no vantage is live.
+    pub state: State,
+    /// For the worst check: confirmed failing and live vantages.
+    pub failing: u16,
+    pub live: u16,
+    /// Live vantages confirmed slow (worst check).
+    pub slow: u16,
+    /// The most frequent error among the failing vantages of the worst check.
+    pub error: Option<ProbeError>,
+    /// Earliest first failure among the failing vantages.
+    pub failing_since: Option<Timestamp>,
+}
+
+impl Default for ProbeVerdict {
+    fn default() -> Self {
+        ProbeVerdict {
+            state: State::Unknown,
+            failing: 0,
+            live: 0,
+            slow: 0,
+            error: None,
+            failing_since: None,
+        }
+    }
+}
+
+impl ProbeVerdict {
+    /// "2 of 3 vantages failing (http_status)" and the like.
+    pub fn describe(&self) -> String {
+        match self.state {
+            State::Unknown => "no live probe data".into(),
+            State::Operational => format!(
+                "probes pass from {} vantage{}",
+                self.live,
+                if self.live == 1 { "" } else { "s" }
+            ),
+            _ if self.failing > 0 => format!(
+                "probes fail from {} of {} vantage{}{}",
+                self.failing,
+                self.live,
+                if self.live == 1 { "" } else { "s" },
+                self.error
+                    .map(|e| format!(" ({})", e.as_str()))
+                    .unwrap_or_default()
+            ),
+            _ => format!("probes slow from {} of {} vantages", self.slow, self.live),
+        }
+    }
+}
+
+/// All (check, vantage) machines of one service.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceProbes {
+    entries: Vec<VantageCheck>,
+    /// Policies set for this service's checks.
+    policies: Vec<(Box<str>, ProbeThresholds)>,
+    verdict: ProbeVerdict,
+    /// When the next live vantage goes stale (i64::MAX when none is live).
+    next_stale: i64,
+    changed: bool,
+}
+
+impl ServiceProbes {
+    pub fn entries(&self) -> &[VantageCheck] {
+        &self.entries
+    }
+
+    pub fn verdict(&self) -> &ProbeVerdict {
+        &self.verdict
+    }
+
+    /// Whether anything changed since the last evaluation, or a vantage goes stale by `now`.
+    pub fn needs_evaluation(&self, now: Timestamp) -> bool {
+        self.changed || now.as_millis() > self.next_stale
+    }
+
+    pub fn next_stale(&self) -> i64 {
+        self.next_stale
+    }
+
+    fn thresholds_for(&self, check: Option<&str>, default: ProbeThresholds) -> ProbeThresholds {
+        match check {
+            Some(c) => self
+                .policies
+                .iter()
+                .find(|(id, _)| &**id == c)
+                .map_or(default, |p| p.1),
+            // A result without a check id belongs to the service's only check.
+            None if self.policies.len() == 1 => self.policies[0].1,
+            None => default,
+        }
+    }
+
+    pub fn set_policy(
+        &mut self,
+        check: &str,
+        thresholds: ProbeThresholds,
+        default: ProbeThresholds,
+    ) {
+        match self.policies.iter_mut().find(|(id, _)| &**id == check) {
+            Some(p) => p.1 = thresholds,
+            None => self.policies.push((check.into(), thresholds)),
+        }
+        for i in 0..self.entries.len() {
+            let t = self.thresholds_for(self.entries[i].check.as_deref(), default);
+            self.entries[i].machine.set_thresholds(t);
+        }
+        self.changed = true;
+    }
+
+    /// Feeds one result. O(number of (check, vantage) pairs of the service), a handful.
+    pub fn observe(&mut self, p: &ProbeResult, params: &ProbeParams) {
+        let pos = self
+            .entries
+            .iter()
+            .position(|e| *e.vantage == *p.vantage && e.check.as_deref() == p.check.as_deref());
+        let entry = match pos {
+            Some(i) => &mut self.entries[i],
+            None => {
+                let t = self.thresholds_for(p.check.as_deref(), params.default_thresholds);
+                self.entries.push(VantageCheck {
+                    check: p.check.as_deref().map(Into::into),
+                    vantage: p.vantage.as_str().into(),
+                    machine: CheckMachine::new(t),
+                    last_at: p.at,
+                    interval_ms: params.default_interval_ms,
+                    results: 0,
+                    last_ok: true,
+                    last_error: None,
+                    last_latency_ms: None,
+                    failing_since: None,
+                });
+                let last = self.entries.len() - 1;
+                &mut self.entries[last]
+            }
+        };
+        let was_stale = entry.results > 0 && entry.stale_at(params) < p.at;
+        if entry.results > 0 {
+            let spacing = p.at.millis_since(entry.last_at).clamp(SECOND_MS, HOUR_MS);
+            entry.interval_ms = if entry.results == 1 {
+                spacing
+            } else {
+                (3 * entry.interval_ms + spacing) / 4
+            };
+        }
+        entry.results += 1;
+        entry.last_at = entry.last_at.max(p.at);
+        entry.last_ok = p.ok;
+        entry.last_latency_ms = p.latency_ms;
+        if p.ok {
+            entry.failing_since = None;
+        } else {
+            entry.last_error = p.error.or(entry.last_error);
+            if entry.failing_since.is_none() {
+                entry.failing_since = Some(p.at);
+            }
+        }
+        let verdict_changed = entry.machine.observe(p.ok, p.slow);
+        // A result that only moves a live vantage's staleness later needs no evaluation now:
+        // `next_stale` may then be early, which costs one harmless re-evaluation.
+        self.changed |= verdict_changed || was_stale || pos.is_none();
+    }
+
+    /// Recomputes the verdict at `now`; returns it.
+    pub fn evaluate(&mut self, now: Timestamp, params: &ProbeParams) -> ProbeVerdict {
+        self.changed = false;
+        let mut next_stale = i64::MAX;
+        let mut worst = ProbeVerdict::default();
+        let n = self.entries.len();
+        for i in 0..n {
+            let check = self.entries[i].check.as_deref();
+            if self.entries[..i]
+                .iter()
+                .any(|e| e.check.as_deref() == check)
+            {
+                continue; // this check was tallied with its first vantage
+            }
+            let mut v = ProbeVerdict::default();
+            let mut errors: [u16; ProbeError::ALL.len()] = [0; ProbeError::ALL.len()];
+            for e in self.entries[i..]
+                .iter()
+                .filter(|e| e.check.as_deref() == check)
+            {
+                if !e.is_live(now, params) || e.verdict() == VantageVerdict::Unknown {
+                    continue;
+                }
+                next_stale = next_stale.min(e.stale_at(params).as_millis());
+                v.live += 1;
+                match e.verdict() {
+                    VantageVerdict::Down => {
+                        v.failing += 1;
+                        if let Some(err) = e.last_error {
+                            if let Some(k) = ProbeError::ALL.iter().position(|x| *x == err) {
+                                errors[k] += 1;
+                            }
+                        }
+                        v.failing_since = match (v.failing_since, e.failing_since) {
+                            (Some(a), Some(b)) => Some(a.min(b)),
+                            (a, b) => a.or(b),
+                        };
+                    }
+                    VantageVerdict::Slow => v.slow += 1,
+                    _ => {}
+                }
+            }
+            v.state = if v.live == 0 {
+                State::Unknown
+            } else if 2 * v.failing > v.live {
+                State::MajorOutage
+            } else if v.failing > 0 || v.slow > 0 {
+                State::Degraded
+            } else {
+                State::Operational
+            };
+            let (mut best, mut best_n) = (None, 0);
+            for (k, &c) in errors.iter().enumerate() {
+                if c > best_n {
+                    best = Some(ProbeError::ALL[k]);
+                    best_n = c;
+                }
+            }
+            v.error = best;
+            let rank = |s: State| match s {
+                State::Unknown => 0,
+                State::Operational => 1,
+                State::Degraded => 2,
+                State::MajorOutage => 3,
+            };
+            if rank(v.state) > rank(worst.state)
+                || (rank(v.state) == rank(worst.state) && v.failing > worst.failing)
+            {
+                worst = v;
+            }
+        }
+        self.next_stale = next_stale;
+        self.verdict = worst;
+        worst
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe(at_s: i64, vantage: &str, ok: bool) -> ProbeResult {
+        ProbeResult {
+            at: Timestamp::from_secs(at_s),
+            service: "s".into(),
+            check: None,
+            vantage: vantage.into(),
+            ok,
+            slow: false,
+            latency_ms: None,
+            error: (!ok).then_some(ProbeError::Timeout),
+        }
+    }
+
+    #[test]
+    fn quorum_of_live_vantages() {
+        let params = ProbeParams::default();
+        let mut s = ServiceProbes::default();
+        for t in [0, 60] {
+            for v in ["a", "b", "c"] {
+                s.observe(&probe(t, v, true), &params);
+            }
+        }
+        assert_eq!(
+            s.evaluate(Timestamp::from_secs(61), &params).state,
+            State::Operational
+        );
+        // One vantage fails twice: a minority.
+        s.observe(&probe(120, "a", false), &params);
+        s.observe(&probe(180, "a", false), &params);
+        for t in [120, 180] {
+            s.observe(&probe(t, "b", true), &params);
+            s.observe(&probe(t, "c", true), &params);
+        }
+        let v = s.evaluate(Timestamp::from_secs(181), &params);
+        assert_eq!((v.state, v.failing, v.live), (State::Degraded, 1, 3));
+        assert_eq!(v.error, Some(ProbeError::Timeout));
+        // A second vantage fails: majority.
+        s.observe(&probe(240, "b", false), &params);
+        s.observe(&probe(300, "b", false), &params);
+        s.observe(&probe(240, "a", false), &params);
+        s.observe(&probe(300, "a", false), &params);
+        s.observe(&probe(240, "c", true), &params);
+        s.observe(&probe(300, "c", true), &params);
+        assert_eq!(
+            s.evaluate(Timestamp::from_secs(301), &params).state,
+            State::MajorOutage
+        );
+        // c keeps reporting, a and b fall silent: after 3 intervals they are stale.
+        for t in [360, 420, 480, 540] {
+            s.observe(&probe(t, "c", true), &params);
+        }
+        assert!(s.needs_evaluation(Timestamp::from_secs(541)));
+        let v = s.evaluate(Timestamp::from_secs(541), &params);
+        assert_eq!((v.state, v.live), (State::Operational, 1));
+        // Everything silent: unknown.
+        let v = s.evaluate(Timestamp::from_secs(2000), &params);
+        assert_eq!(v.state, State::Unknown);
+    }
+
+    #[test]
+    fn slow_results_degrade() {
+        let params = ProbeParams::default();
+        let mut s = ServiceProbes::default();
+        for t in [0, 60, 120] {
+            let mut p = probe(t, "a", true);
+            p.slow = t > 0;
+            s.observe(&p, &params);
+        }
+        let v = s.evaluate(Timestamp::from_secs(121), &params);
+        assert_eq!((v.state, v.slow), (State::Degraded, 1));
+        assert!(v.describe().contains("slow"), "{}", v.describe());
+    }
+
+    #[test]
+    fn policy_applies_to_existing_and_new_checks() {
+        let params = ProbeParams::default();
+        let mut s = ServiceProbes::default();
+        s.observe(&probe(0, "a", true), &params);
+        s.set_policy(
+            "home",
+            ProbeThresholds::new(1, 5),
+            params.default_thresholds,
+        );
+        // One policy and a check-less result: the policy is the service's only check.
+        s.observe(&probe(60, "a", false), &params);
+        assert_eq!(s.entries()[0].verdict(), VantageVerdict::Down);
+        assert_eq!(s.entries()[0].thresholds(), ProbeThresholds::new(1, 5));
+    }
+}

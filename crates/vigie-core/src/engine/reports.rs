@@ -1,0 +1,373 @@
+//! Crowd-report counting for one service: deduplication by reporter, per-minute distinct
+//! counts (total, by kind and by region), and the service's surge detector.
+//!
+//! Only the first report per reporter per service within [`ReportParams::dedup_window_ms`]
+//! counts: a reporter pressing the button again in that window is a duplicate, kept in the
+//! received total and ignored for detection. Reports without a reporter key count as one
+//! distinct reporter each; a `reports` batch of `count` counts as `count` distinct reporters.
+//! Minutes are closed into the detector ([`crate::detect::ReportDetector`]) lazily: when a
+//! later report arrives or a tick passes the minute. Idle minutes are learnt by the detector
+//! as zeros on the next close, so quiet services cost nothing.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::detect::{DetectParams, ReportDetector, SurgeLevel, SurgeVerdict};
+use crate::engine::intern::FxHashMap;
+use crate::model::ReportKind;
+use crate::time::{Timestamp, MINUTE_MS};
+
+/// Constants of the report layer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportParams {
+    /// One counted report per reporter per service per this window.
+    pub dedup_window_ms: i64,
+    /// Minutes of per-minute counts kept for the service page's chart.
+    pub history_minutes: u32,
+    /// Upper bound on remembered reporters per service (memory guard). When exceeded after
+    /// pruning, further new reporters still count but are not remembered.
+    pub max_tracked_reporters: usize,
+    /// Upper bound on remembered (minute, region) cells per service.
+    pub max_region_cells: usize,
+}
+
+impl Default for ReportParams {
+    fn default() -> Self {
+        ReportParams {
+            dedup_window_ms: 15 * MINUTE_MS,
+            history_minutes: 24 * 60,
+            max_tracked_reporters: 1_000_000,
+            max_region_cells: 100_000,
+        }
+    }
+}
+
+/// Index of a report kind in the per-kind arrays; the last slot is "kind not given".
+pub const KIND_SLOTS: usize = ReportKind::ALL.len() + 1;
+
+fn kind_slot(kind: Option<ReportKind>) -> usize {
+    match kind {
+        Some(k) => ReportKind::ALL
+            .iter()
+            .position(|x| *x == k)
+            .unwrap_or(KIND_SLOTS - 1),
+        None => KIND_SLOTS - 1,
+    }
+}
+
+/// The kind of a per-kind slot (`None` for "not given").
+pub fn slot_kind(slot: usize) -> Option<ReportKind> {
+    ReportKind::ALL.get(slot).copied()
+}
+
+/// Distinct reporters counted in one minute.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MinuteCounts {
+    pub minute: Timestamp,
+    pub distinct: u32,
+    pub by_kind: [u32; KIND_SLOTS],
+}
+
+/// Report state of one service.
+#[derive(Clone, Debug)]
+pub struct ServiceReports {
+    detector: ReportDetector,
+    /// Reporter key → when its last *counted* report arrived.
+    seen: FxHashMap<Box<str>, Timestamp>,
+    last_prune: Timestamp,
+    /// The open (current) minute.
+    current: MinuteCounts,
+    /// Of `current.distinct`, how many came in batches: a batch covers its whole minute, so
+    /// only the elapsed share of it has "happened" when the minute is judged while open.
+    current_batched: u32,
+    /// Closed minutes with at least one report, oldest first, within `history_minutes`.
+    history: VecDeque<MinuteCounts>,
+    /// (minute, region, distinct) cells, oldest first.
+    regions: VecDeque<(Timestamp, [u8; 2], u32)>,
+    received: u64,
+    counted: u64,
+    /// Counted reports since the last assessment.
+    fresh: bool,
+    verdict: SurgeVerdict,
+    assessed_minute: Timestamp,
+    /// Time of the first report of the current run of non-normal verdicts.
+    surge_since: Option<Timestamp>,
+}
+
+const NORMAL: SurgeVerdict = SurgeVerdict {
+    level: SurgeLevel::Normal,
+    observed: 0,
+    expected: 0.0,
+    surprise: 0.0,
+    window_minutes: 0,
+};
+
+impl ServiceReports {
+    pub fn new(detect: Arc<DetectParams>) -> Self {
+        ServiceReports {
+            detector: ReportDetector::new_shared(detect),
+            seen: FxHashMap::default(),
+            last_prune: Timestamp::from_millis(i64::MIN / 2),
+            current: MinuteCounts {
+                minute: Timestamp::from_millis(i64::MIN / 2),
+                ..MinuteCounts::default()
+            },
+            current_batched: 0,
+            history: VecDeque::new(),
+            regions: VecDeque::new(),
+            received: 0,
+            counted: 0,
+            fresh: false,
+            verdict: NORMAL,
+            assessed_minute: Timestamp::from_millis(i64::MIN / 2),
+            surge_since: None,
+        }
+    }
+
+    pub fn detector(&self) -> &ReportDetector {
+        &self.detector
+    }
+
+    /// Every report received, duplicates included.
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+
+    /// Reports that counted (first per reporter per window).
+    pub fn counted(&self) -> u64 {
+        self.counted
+    }
+
+    pub fn verdict(&self) -> &SurgeVerdict {
+        &self.verdict
+    }
+
+    pub fn surge_since(&self) -> Option<Timestamp> {
+        self.surge_since
+    }
+
+    /// Whether any report was ever received.
+    pub fn any(&self) -> bool {
+        self.received > 0
+    }
+
+    /// Closes the open minute when `at` lies in a later one.
+    fn roll_to(&mut self, minute: Timestamp, params: &ReportParams) {
+        if minute <= self.current.minute {
+            return;
+        }
+        if self.current.distinct > 0 {
+            self.detector
+                .close_minute(self.current.minute, self.current.distinct);
+            self.history.push_back(self.current);
+        }
+        self.current = MinuteCounts {
+            minute,
+            ..MinuteCounts::default()
+        };
+        self.current_batched = 0;
+        let horizon = minute.plus_millis(-(i64::from(params.history_minutes) * MINUTE_MS));
+        while self.history.front().is_some_and(|m| m.minute < horizon) {
+            self.history.pop_front();
+        }
+        while self.regions.front().is_some_and(|c| c.0 < horizon) {
+            self.regions.pop_front();
+        }
+    }
+
+    fn count(
+        &mut self,
+        at: Timestamp,
+        n: u32,
+        batched: bool,
+        (kind, region): (Option<ReportKind>, Option<&str>),
+        params: &ReportParams,
+    ) {
+        if n == 0 {
+            return;
+        }
+        self.roll_to(at.minute_floor(), params);
+        if batched {
+            self.current_batched = self.current_batched.saturating_add(n);
+        }
+        // Late signals (before the open minute) count in the open minute.
+        self.current.distinct = self.current.distinct.saturating_add(n);
+        let slot = kind_slot(kind);
+        self.current.by_kind[slot] = self.current.by_kind[slot].saturating_add(n);
+        self.counted += u64::from(n);
+        self.fresh = true;
+        if let Some(r) = region.map(str::as_bytes).filter(|r| r.len() == 2) {
+            let code = [r[0].to_ascii_uppercase(), r[1].to_ascii_uppercase()];
+            let minute = self.current.minute;
+            match self
+                .regions
+                .iter_mut()
+                .rev()
+                .take_while(|c| c.0 == minute)
+                .find(|c| c.1 == code)
+            {
+                Some(cell) => cell.2 = cell.2.saturating_add(n),
+                None => {
+                    if self.regions.len() >= params.max_region_cells {
+                        self.regions.pop_front();
+                    }
+                    self.regions.push_back((minute, code, n));
+                }
+            }
+        }
+    }
+
+    /// One report; `reporter` `None` is a distinct reporter.
+    pub fn report(
+        &mut self,
+        at: Timestamp,
+        reporter: Option<&str>,
+        kind: Option<ReportKind>,
+        region: Option<&str>,
+        params: &ReportParams,
+    ) {
+        self.received += 1;
+        if let Some(key) = reporter {
+            match self.seen.get_mut(key) {
+                Some(last) if at.millis_since(*last) < params.dedup_window_ms => return,
+                Some(last) => *last = at,
+                None => {
+                    if self.seen.len() >= params.max_tracked_reporters {
+                        self.prune(at, params);
+                    }
+                    if self.seen.len() < params.max_tracked_reporters {
+                        self.seen.insert(key.into(), at);
+                    }
+                }
+            }
+        }
+        self.count(at, 1, false, (kind, region), params);
+    }
+
+    /// `n` reports from `n` distinct reporters in the minute of `at`.
+    pub fn batch(
+        &mut self,
+        at: Timestamp,
+        n: u32,
+        kind: Option<ReportKind>,
+        region: Option<&str>,
+        params: &ReportParams,
+    ) {
+        self.received += u64::from(n);
+        self.count(at, n, true, (kind, region), params);
+    }
+
+    fn prune(&mut self, now: Timestamp, params: &ReportParams) {
+        self.seen
+            .retain(|_, t| now.millis_since(*t) < params.dedup_window_ms);
+        self.last_prune = now;
+    }
+
+    /// Sum of distinct counts over the closed minutes in `[from, to)`.
+    fn closed_sum(&self, from: Timestamp, to: Timestamp) -> u32 {
+        self.history
+            .iter()
+            .rev()
+            .take_while(|m| m.minute >= from)
+            .filter(|m| m.minute < to)
+            .map(|m| m.distinct)
+            .sum()
+    }
+
+    /// Brings the detector's verdict up to `now`. Cheap when nothing can have changed:
+    /// the detector is consulted only when the longest window holds at least
+    /// `min_reporters` distinct reporters, or the last verdict was above normal.
+    /// Returns whether the verdict's level changed.
+    pub fn update(&mut self, now: Timestamp, params: &ReportParams) -> bool {
+        let minute = now.minute_floor();
+        self.roll_to(minute, params);
+        if self.seen.len() > 1024 && now.millis_since(self.last_prune) >= params.dedup_window_ms {
+            self.prune(now, params);
+        }
+        let before = self.verdict.level;
+        let p = self.detector.params();
+        let longest = p.windows.last().copied().unwrap_or(1).max(1);
+        let min_reporters = p.min_reporters;
+        let new_minute = minute != self.assessed_minute;
+        if !(self.fresh || new_minute || before != SurgeLevel::Normal) {
+            return false;
+        }
+        let window_start = minute.plus_millis(-(i64::from(longest) - 1) * MINUTE_MS);
+        let partial = if self.current.minute == minute {
+            let elapsed = now.millis_since(minute) as f64 / MINUTE_MS as f64;
+            let share = elapsed.clamp(p.min_partial_fraction.min(1.0), 1.0);
+            let spread = (f64::from(self.current_batched) * share).round() as u32;
+            self.current.distinct - self.current_batched + spread
+        } else {
+            0
+        };
+        let in_window = partial.saturating_add(self.closed_sum(window_start, minute));
+        self.verdict = if in_window >= min_reporters.max(1) || before != SurgeLevel::Normal {
+            self.detector.assess(now, partial)
+        } else {
+            NORMAL
+        };
+        self.fresh = false;
+        self.assessed_minute = minute;
+        let after = self.verdict.level;
+        if after == SurgeLevel::Normal {
+            self.surge_since = None;
+        } else if self.surge_since.is_none() {
+            let w = i64::from(self.verdict.window_minutes.max(1));
+            self.surge_since = Some(minute.plus_millis(-(w - 1) * MINUTE_MS));
+        }
+        after != before
+    }
+
+    /// Whether `update` must run at every tick (a verdict above normal can decay with time).
+    pub fn active(&self) -> bool {
+        self.verdict.level != SurgeLevel::Normal || self.fresh
+    }
+
+    /// The minute that closes next, if reports are waiting in it.
+    pub fn pending_close(&self) -> Option<Timestamp> {
+        (self.current.distinct > 0).then(|| self.current.minute.plus_millis(MINUTE_MS))
+    }
+
+    /// Per-minute distinct counts for the `minutes` minutes ending with the one containing
+    /// `end` (zeros filled in), oldest first.
+    pub fn series(&self, end: Timestamp, minutes: u32) -> Vec<MinuteCounts> {
+        let last = end.minute_floor();
+        let first = last.plus_millis(-(i64::from(minutes.max(1)) - 1) * MINUTE_MS);
+        let mut out: Vec<MinuteCounts> = (0..i64::from(minutes.max(1)))
+            .map(|i| MinuteCounts {
+                minute: first.plus_millis(i * MINUTE_MS),
+                ..MinuteCounts::default()
+            })
+            .collect();
+        let place = |out: &mut Vec<MinuteCounts>, m: &MinuteCounts| {
+            if m.minute >= first && m.minute <= last {
+                let i = (m.minute.millis_since(first) / MINUTE_MS) as usize;
+                out[i] = *m;
+            }
+        };
+        for m in &self.history {
+            place(&mut out, m);
+        }
+        if self.current.distinct > 0 {
+            place(&mut out, &self.current);
+        }
+        out
+    }
+
+    /// Distinct reporters by region over `[since, ∞)`, largest first.
+    pub fn regions_since(&self, since: Timestamp) -> Vec<(String, u64)> {
+        let mut totals: Vec<([u8; 2], u64)> = Vec::new();
+        for (_, code, n) in self.regions.iter().filter(|c| c.0 >= since) {
+            match totals.iter_mut().find(|t| t.0 == *code) {
+                Some(t) => t.1 += u64::from(*n),
+                None => totals.push((*code, u64::from(*n))),
+            }
+        }
+        totals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        totals
+            .into_iter()
+            .map(|(c, n)| (String::from_utf8_lossy(&c).into_owned(), n))
+            .collect()
+    }
+}

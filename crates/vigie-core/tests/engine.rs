@@ -1,0 +1,360 @@
+//! The engine end to end through its public API: reports, probes, fusion, incidents.
+
+use vigie_core::engine::{Engine, EngineParams};
+use vigie_core::{
+    Dependency, Official, OfficialStatus, OfficialTarget, Output, ProbeError, ProbeResult, Report,
+    ReportBatch, ReportKind, Scope, ServiceSpec, Signal, State, Timestamp, Topology,
+};
+
+const T0: i64 = 1_623_110_400; // 2021-06-08T00:00:00Z, a Tuesday
+
+fn at(secs: i64) -> Timestamp {
+    Timestamp::from_secs(T0 + secs)
+}
+
+fn topology(ids: &[&str]) -> Topology {
+    Topology {
+        services: ids
+            .iter()
+            .map(|id| ServiceSpec {
+                id: id.to_string(),
+                name: id.to_string(),
+                depends_on: vec![Dependency::declared("fastly")],
+            })
+            .collect(),
+        components: vec![],
+    }
+}
+
+fn report(secs: i64, service: &str, reporter: Option<String>) -> Signal {
+    Signal::Report(Report {
+        at: at(secs),
+        service: service.into(),
+        kind: Some(ReportKind::Login),
+        reporter,
+        region: Some("FR".into()),
+    })
+}
+
+fn probe(secs: i64, service: &str, vantage: &str, ok: bool) -> Signal {
+    Signal::Probe(ProbeResult {
+        at: at(secs),
+        service: service.into(),
+        check: None,
+        vantage: vantage.into(),
+        ok,
+        slow: false,
+        latency_ms: Some(if ok { 80.0 } else { 10_000.0 }),
+        error: (!ok).then_some(ProbeError::Timeout),
+    })
+}
+
+/// Feeds time-ordered signals, ticking every 10 s, up to `end`; returns all outputs.
+fn run(engine: &mut Engine, mut signals: Vec<Signal>, end: i64) -> Vec<Output> {
+    signals.sort_by_key(|s| s.at());
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut t = 0;
+    while t <= end {
+        while i < signals.len() && signals[i].at() <= at(t) {
+            engine.ingest(signals[i].clone());
+            i += 1;
+        }
+        out.extend(engine.tick(at(t)));
+        t += 10;
+    }
+    out
+}
+
+/// One report per minute from a rotating crowd, for `days` of history.
+fn quiet_history(service: &str, days: i64) -> Vec<Signal> {
+    (0..days * 1440)
+        .filter(|m| m % 3 == 0)
+        .map(|m| {
+            Signal::Reports(ReportBatch {
+                at: at(m * 60 - days * 86_400),
+                service: service.into(),
+                count: 1,
+                kind: None,
+                region: None,
+            })
+        })
+        .collect()
+}
+
+fn opened(out: &[Output]) -> Vec<&Output> {
+    out.iter()
+        .filter(|o| matches!(o, Output::IncidentOpened { .. }))
+        .collect()
+}
+
+#[test]
+fn a_flood_from_five_reporters_raises_nothing() {
+    let mut engine = Engine::new(topology(&["shop"]), EngineParams::default());
+    let mut signals = Vec::new();
+    for i in 0..20_000i64 {
+        // 20,000 reports in 20 minutes from 5 reporters.
+        signals.push(report(
+            i * 1200 / 20_000,
+            "shop",
+            Some(format!("r{}", i % 5)),
+        ));
+    }
+    let out = run(&mut engine, signals, 3600);
+    assert!(opened(&out).is_empty(), "{out:?}");
+    assert!(out
+        .iter()
+        .all(|o| !matches!(o, Output::ServiceState { state, .. } if state.is_impaired())));
+    let view = engine.service("shop").unwrap();
+    assert_eq!(view.reports_received, 20_000);
+    // 5 reporters, one counted report each per 15 minutes, over 20 minutes: 10.
+    assert_eq!(view.reports_counted, 10);
+}
+
+#[test]
+fn three_hundred_distinct_reporters_against_a_quiet_service_open_an_incident() {
+    let mut engine = Engine::new(topology(&["shop", "other"]), EngineParams::default());
+    let mut signals = quiet_history("shop", 2);
+    let onset = 3600;
+    for i in 0..300i64 {
+        signals.push(report(onset + i, "shop", Some(format!("prefix-{i}"))));
+    }
+    let out = run(&mut engine, signals, onset + 3 * 3600);
+    let incidents = opened(&out);
+    assert_eq!(incidents.len(), 1, "{out:#?}");
+    match incidents[0] {
+        Output::IncidentOpened {
+            at: when,
+            scope,
+            service,
+            ..
+        } => {
+            assert_eq!(*scope, Scope::Service);
+            assert_eq!(service.as_deref(), Some("shop"));
+            assert!(*when >= at(onset) && *when <= at(onset + 300), "{when}");
+        }
+        _ => unreachable!(),
+    }
+    // Reports alone: the state says so, and the incident resolves once reports calm down.
+    let impaired = out.iter().find_map(|o| match o {
+        Output::ServiceState { state, cause, .. } if state.is_impaired() => Some(cause.clone()),
+        _ => None,
+    });
+    assert!(impaired.unwrap().contains("report"), "{out:#?}");
+    assert!(out
+        .iter()
+        .any(|o| matches!(o, Output::IncidentResolved { .. })));
+    assert_eq!(engine.service("shop").unwrap().state, State::Operational);
+    // The other service never saw anything.
+    assert_eq!(engine.service("other").unwrap().state, State::Unknown);
+}
+
+#[test]
+fn a_service_with_no_history() {
+    let mut engine = Engine::new(topology(&["fresh", "silent"]), EngineParams::default());
+    // A handful of reports on a brand-new service is not an outage.
+    let signals: Vec<Signal> = (0..4).map(|i| report(i * 30, "fresh", None)).collect();
+    let out = run(&mut engine, signals, 1800);
+    assert!(opened(&out).is_empty(), "{out:?}");
+    assert_eq!(engine.service("fresh").unwrap().state, State::Operational);
+    assert_eq!(engine.service("silent").unwrap().state, State::Unknown);
+    // But a surge from many distinct people is, even without a baseline.
+    let signals: Vec<Signal> = (0..120)
+        .map(|i| report(1800 + i, "fresh", Some(format!("p{i}"))))
+        .collect();
+    let out = run(&mut engine, signals, 2400);
+    assert_eq!(opened(&out).len(), 1, "{out:#?}");
+}
+
+#[test]
+fn probes_confirm_an_outage_and_its_recovery_with_hysteresis() {
+    let mut engine = Engine::new(topology(&["api"]), EngineParams::default());
+    let mut signals = Vec::new();
+    for m in 0..60i64 {
+        let down = (20..30).contains(&m);
+        for (k, v) in ["paris", "virginia", "singapore"].iter().enumerate() {
+            signals.push(probe(m * 60 + k as i64 * 7, "api", v, !down));
+        }
+    }
+    // One lost probe from one vantage changes nothing.
+    signals.push(probe(10 * 60 + 30, "api", "paris", false));
+    let out = run(&mut engine, signals, 3600);
+    let states: Vec<(Timestamp, State, State)> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::ServiceState {
+                at,
+                state,
+                previous,
+                ..
+            } => Some((*at, *state, *previous)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        states.iter().map(|s| s.1).collect::<Vec<_>>(),
+        [
+            State::Operational,
+            State::Degraded,
+            State::MajorOutage,
+            State::Operational
+        ],
+        "{out:#?}"
+    );
+    // Vantages probe 7 s apart: the first confirms its failure at its second failed result
+    // (minute 21, a minority: degraded), the second makes a majority 7 s later.
+    assert_eq!(states[1].0, at(21 * 60));
+    assert_eq!(states[2].0, at(21 * 60 + 10));
+    // Up after two successes (minute 31) plus the recovery hold (3 minutes).
+    assert!(
+        states[3].0 >= at(34 * 60) && states[3].0 <= at(35 * 60),
+        "{states:?}"
+    );
+    let cause = out.iter().find_map(|o| match o {
+        Output::ServiceState {
+            state: State::MajorOutage,
+            cause,
+            ..
+        } => Some(cause.clone()),
+        _ => None,
+    });
+    assert_eq!(cause.unwrap(), "probes fail from 2 of 3 vantages (timeout)");
+    let ids: Vec<_> =
+        out.iter()
+            .filter_map(|o| match o {
+                Output::IncidentOpened { incident, .. }
+                | Output::IncidentResolved { incident, .. } => Some(*incident),
+                _ => None,
+            })
+            .collect();
+    assert_eq!(ids.len(), 2, "{out:#?}");
+    assert_eq!(ids[0], ids[1]);
+    let incident = engine.incident(ids[0]).unwrap();
+    assert!(incident.first_signal <= incident.detected);
+    assert_eq!(incident.first_signal, at(20 * 60));
+    assert_eq!(incident.peak_state, State::MajorOutage);
+    assert!(incident.resolved.is_some());
+}
+
+#[test]
+fn a_minority_of_vantages_failing_is_degraded() {
+    let mut engine = Engine::new(topology(&["api"]), EngineParams::default());
+    let mut signals = Vec::new();
+    for m in 0..30i64 {
+        signals.push(probe(m * 60, "api", "paris", !(10..20).contains(&m)));
+        signals.push(probe(m * 60 + 5, "api", "virginia", true));
+        signals.push(probe(m * 60 + 9, "api", "tokyo", true));
+    }
+    let out = run(&mut engine, signals, 1800);
+    assert!(out.iter().any(|o| matches!(
+        o,
+        Output::ServiceState { state: State::Degraded, cause, .. } if cause.contains("1 of 3")
+    )));
+    assert!(!out.iter().any(|o| matches!(
+        o,
+        Output::ServiceState {
+            state: State::MajorOutage,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn silent_vantages_go_stale_and_stop_counting() {
+    let mut engine = Engine::new(topology(&["api"]), EngineParams::default());
+    let mut signals = Vec::new();
+    for m in 0..10i64 {
+        signals.push(probe(m * 60, "api", "paris", true));
+    }
+    let out = run(&mut engine, signals, 1800);
+    let last = out
+        .iter()
+        .rev()
+        .find_map(|o| match o {
+            Output::ServiceState { at, state, .. } => Some((*at, *state)),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(last.1, State::Unknown);
+    // Last result at minute 9, interval 60 s: stale after 3 intervals.
+    assert!(
+        last.0 > at(9 * 60 + 180) && last.0 <= at(9 * 60 + 200),
+        "{last:?}"
+    );
+}
+
+#[test]
+fn official_status_is_shown_and_counts_only_without_contrary_evidence() {
+    let mut engine = Engine::new(topology(&["api", "dark"]), EngineParams::default());
+    let mut signals = Vec::new();
+    for m in 0..10i64 {
+        signals.push(probe(m * 60, "api", "paris", true));
+    }
+    for (svc, status) in [
+        ("api", OfficialStatus::Maintenance),
+        ("dark", OfficialStatus::MajorOutage),
+    ] {
+        signals.push(Signal::Official(Official {
+            at: at(120),
+            source: "status.example".into(),
+            target: OfficialTarget::Service(svc.into()),
+            status,
+        }));
+    }
+    signals.push(Signal::Official(Official {
+        at: at(130),
+        source: "status.fastly.com".into(),
+        target: OfficialTarget::Component("fastly".into()),
+        status: OfficialStatus::Degraded,
+    }));
+    run(&mut engine, signals, 500);
+    assert_eq!(engine.service("api").unwrap().state, State::Operational);
+    let dark = engine.service("dark").unwrap();
+    assert_eq!(dark.state, State::MajorOutage);
+    assert!(dark.cause.contains("official"), "{}", dark.cause);
+    assert_eq!(
+        engine.component_official("fastly").unwrap().status,
+        OfficialStatus::Degraded
+    );
+}
+
+#[test]
+fn check_policies_change_thresholds() {
+    let mut engine = Engine::new(topology(&["api"]), EngineParams::default());
+    engine.set_check_policy("api", "home", 1, 1).unwrap();
+    assert!(engine.set_check_policy("nope", "home", 1, 1).is_err());
+    let signals = vec![
+        probe(0, "api", "paris", true),
+        probe(60, "api", "paris", false),
+    ];
+    let out = run(&mut engine, signals, 100);
+    assert!(out.iter().any(|o| matches!(
+        o,
+        Output::ServiceState {
+            state: State::MajorOutage,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn accessors_expose_counts_bands_and_health() {
+    let mut engine = Engine::new(topology(&["shop", "b"]), EngineParams::default());
+    let mut signals = quiet_history("shop", 1);
+    signals.push(report(30, "shop", Some("x".into())));
+    signals.push(report(40, "shop", Some("x".into())));
+    run(&mut engine, signals, 120);
+    let series = engine.report_series("shop", at(120), 10).unwrap();
+    assert_eq!(series.len(), 10);
+    assert_eq!(series.last().unwrap().minute, at(120));
+    // Minute 0 held two reports from one reporter: one counts.
+    let m0 = series.iter().find(|p| p.minute == at(0)).unwrap();
+    assert_eq!(m0.distinct, 1);
+    assert!(m0.expected > 0.0 && m0.upper >= m0.expected);
+    let (kinds, regions) = engine.report_breakdown("shop", at(0)).unwrap();
+    assert_eq!(kinds[0], (Some(ReportKind::Login), 1));
+    assert_eq!(regions, vec![("FR".to_string(), 1)]);
+    assert_eq!(engine.health().len(), 2);
+    assert_eq!(engine.health()[1].service, 1);
+    assert_eq!(engine.service_id(1), Some("b"));
+}
