@@ -11,6 +11,7 @@ pub mod engine;
 pub mod graph;
 pub mod model;
 pub mod output;
+pub mod replay;
 pub mod scenario;
 pub mod signal;
 pub mod time;
