@@ -50,6 +50,13 @@ pub struct EngineParams {
     pub keep_resolved_incidents: usize,
 }
 
+impl EngineParams {
+    /// The documented defaults (docs/detection.md); the same as `Default`.
+    pub fn documented() -> Self {
+        EngineParams::default()
+    }
+}
+
 impl Default for EngineParams {
     fn default() -> Self {
         EngineParams {
