@@ -22,12 +22,15 @@ pub mod conformance;
 pub mod error;
 pub mod latency;
 pub mod records;
+pub mod report_writer;
+pub mod sqlite;
 pub mod store;
+pub mod validate;
 
 pub use error::{StoreError, StoreResult};
 pub use records::*;
-pub use store::{Store, DEFAULT_AGGREGATE_RETENTION, DEFAULT_RAW_RETENTION};
-pub mod sqlite;
-pub mod validate;
-
+pub use report_writer::{
+    PendingReport, ReportSink, ReportSubmitter, ReportWriter, ReportWriterConfig, ReportWriterStats,
+};
 pub use sqlite::SqliteStore;
+pub use store::{Store, DEFAULT_AGGREGATE_RETENTION, DEFAULT_RAW_RETENTION};
