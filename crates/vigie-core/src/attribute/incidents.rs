@@ -12,7 +12,7 @@
 //! - **Resolve** when an incident has had no supporting cause at `keep_confidence` or more for
 //!   `resolve_after_ms`.
 
-use crate::attribute::{AttributionParams, Cause, CauseKind, ServiceHealth};
+use crate::attribute::{AttributionParams, Cause, CauseKind, HealthView};
 use crate::graph::{ComponentIx, DependencyGraph, ServiceIx};
 use crate::output::{IncidentId, IncidentIds, Output, Scope};
 use crate::time::Timestamp;
@@ -45,13 +45,13 @@ impl IncidentTracker {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn update(
+    pub fn update<H: HealthView>(
         &mut self,
         now: Timestamp,
         params: &AttributionParams,
         graph: &DependencyGraph,
         causes: &[Cause],
-        health: &[ServiceHealth],
+        health: &[H],
         ids: &mut IncidentIds,
         official: impl Fn(ComponentIx) -> Option<String>,
     ) -> Vec<Output> {
@@ -191,7 +191,7 @@ impl IncidentTracker {
         // Link the service incidents of explained services to their component incident.
         for inc in &self.open {
             for &s in &inc.services {
-                let Some(h) = health.get(s as usize) else {
+                let Some(h) = health.get(s as usize).map(HealthView::health) else {
                     continue;
                 };
                 let Some(service_incident) = h.incident else {

@@ -38,6 +38,30 @@ pub struct ServiceHealth {
     pub incident: Option<IncidentId>,
 }
 
+/// Anything that can say how a service is: the attributor's own [`ServiceHealth`], or the
+/// engine's per-service health (every service the engine knows is watched; `unknown` says
+/// "no evidence yet").
+pub trait HealthView {
+    fn health(&self) -> ServiceHealth;
+}
+
+impl HealthView for ServiceHealth {
+    fn health(&self) -> ServiceHealth {
+        *self
+    }
+}
+
+impl HealthView for crate::engine::ServiceHealth {
+    fn health(&self) -> ServiceHealth {
+        ServiceHealth {
+            state: self.state,
+            since: Some(self.since),
+            watched: true,
+            incident: self.incident,
+        }
+    }
+}
+
 impl ServiceHealth {
     /// Watched and in a known state: evidence either way.
     pub fn observed(&self) -> bool {
@@ -241,10 +265,10 @@ impl Attributor {
     }
 
     /// One attribution step. `health` holds every service in topology order.
-    pub fn tick(
+    pub fn tick<H: HealthView>(
         &mut self,
         now: Timestamp,
-        health: &[ServiceHealth],
+        health: &[H],
         ids: &mut IncidentIds,
     ) -> Vec<Output> {
         debug_assert_eq!(health.len(), self.graph.service_count());
@@ -261,9 +285,10 @@ impl Attributor {
     }
 
     /// Updates observed/impaired flags and the per-component histograms (incrementally).
-    fn observe(&mut self, health: &[ServiceHealth]) {
+    fn observe<H: HealthView>(&mut self, health: &[H]) {
         let n = self.graph.service_count().min(health.len());
         for (s, h) in health.iter().enumerate().take(n) {
+            let h = &h.health();
             let obs = h.observed();
             if obs != self.observed[s] {
                 self.observed[s] = obs;

@@ -153,6 +153,8 @@ pub struct Engine {
     components: Interner,
     component_official: Vec<Option<OfficialView>>,
     incident_ids: IncidentIds,
+    /// Root-cause attribution (`None` when the topology cannot make a dependency graph).
+    attributor: Option<crate::attribute::Attributor>,
     resolved: VecDeque<ServiceIncident>,
     last_tick: Option<Timestamp>,
     last_input: Option<Timestamp>,
@@ -198,6 +200,11 @@ impl Engine {
             components.intern(&c.id);
         }
         let component_official = vec![None; components.len()];
+        let attributor = crate::attribute::Attributor::new(
+            &topology,
+            crate::attribute::AttributionParams::default(),
+        )
+        .ok();
         Engine {
             params,
             topology,
@@ -207,6 +214,7 @@ impl Engine {
             components,
             component_official,
             incident_ids: IncidentIds::default(),
+            attributor,
             resolved: VecDeque::new(),
             last_tick: None,
             last_input: None,
@@ -330,10 +338,12 @@ impl Engine {
             }
             self.evaluate(ix, now, &mut out);
         }
-        // Attribution hook: the attribution module runs here, after every service state is
-        // up to date, over `self.health` (topology order), allocating incident ids from
-        // `self.incident_ids` so service and component incidents never collide:
-        //     out.extend(self.attributor.tick(now, &self.health, &mut self.incident_ids));
+        // Attribution runs after every service state is up to date, over `self.health`
+        // (topology order), allocating incident ids from `self.incident_ids` so service and
+        // component incidents never collide.
+        if let Some(attributor) = &mut self.attributor {
+            out.extend(attributor.tick(now, &self.health, &mut self.incident_ids));
+        }
         out
     }
 
