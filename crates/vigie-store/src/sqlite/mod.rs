@@ -524,3 +524,59 @@ impl Store for SqliteStore {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `synchronous` is per connection, so only the store itself can show it: FULL (2)
+    /// means every commit fsyncs the WAL, which is what makes a returned commit survive a
+    /// power cut, not only a killed process.
+    #[test]
+    fn writer_syncs_every_commit() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(tmp.path()).unwrap();
+        let conn = lock(&store.writer);
+        let sync: i64 = conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(sync, 2, "synchronous must be FULL");
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn readers_are_read_only_and_pooled() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(tmp.path()).unwrap();
+        {
+            let r = store.reader().unwrap();
+            let err = r.execute("INSERT INTO meta (key, value) VALUES ('a', 'b')", []);
+            assert!(err.is_err(), "a reader must not write");
+        }
+        assert_eq!(lock(&store.readers).len(), 1, "returned to the pool");
+        let readers: Vec<_> = (0..MAX_IDLE_READERS + 2)
+            .map(|_| store.reader().unwrap())
+            .collect();
+        drop(readers);
+        assert_eq!(lock(&store.readers).len(), MAX_IDLE_READERS);
+    }
+
+    #[test]
+    fn cutoff_saturates() {
+        assert_eq!(
+            cutoff(Timestamp::from_millis(i64::MIN + 5), Duration::from_secs(1)),
+            i64::MIN
+        );
+        assert_eq!(
+            cutoff(Timestamp::from_millis(10_000), Duration::from_secs(3)),
+            7_000
+        );
+    }
+}
