@@ -45,6 +45,9 @@ pub fn routes() -> Router<AppState> {
 pub const CHART_BUCKET_MS: i64 = 5 * MINUTE_MS;
 /// How much history the expected report band is estimated from.
 pub const BAND_HISTORY_DAYS: i64 = 7;
+/// How far back the service page looks for report notes, and how many it shows.
+const NOTES_WINDOW_MS: i64 = 6 * vigie_core::time::HOUR_MS;
+const NOTES_SHOWN: usize = 10;
 /// Rows kept in the transitions and incident lists of a page.
 const LIST_LIMIT: usize = 20;
 
@@ -341,6 +344,9 @@ fn probe_buckets(
         .collect()
 }
 
+/// Probes run, failures, latencies measured, latency sum: one chart bucket being filled.
+type BucketAcc = (u64, u64, u64, f64);
+
 /// Latency per vantage per bucket from raw results.
 fn vantage_series(
     results: &[vigie_store::ProbeRecord],
@@ -348,7 +354,7 @@ fn vantage_series(
     now: Timestamp,
 ) -> Vec<VantageSeries> {
     let n = (now.millis_since(start) / CHART_BUCKET_MS).max(1) as usize;
-    let mut by_vantage: Vec<(String, Vec<(u64, u64, u64, f64)>)> = Vec::new();
+    let mut by_vantage: Vec<(String, Vec<BucketAcc>)> = Vec::new();
     for r in results {
         let i = r.at.millis_since(start) / CHART_BUCKET_MS;
         if i < 0 || i as usize >= n {
@@ -449,6 +455,38 @@ pub fn report_buckets(
         .collect()
 }
 
+/// The engine's per-minute series folded into chart buckets. Counts and expectations add
+/// up; the upper edge is the summed expectation plus the per-minute margins combined as
+/// independent deviations (root of the sum of squares).
+pub fn engine_report_buckets(
+    points: &[vigie_core::engine::ReportPoint],
+    start: Timestamp,
+    now: Timestamp,
+) -> Vec<ReportBucket> {
+    let n = (now.millis_since(start) / CHART_BUCKET_MS).max(1) as usize;
+    let mut acc = vec![(0u64, 0.0f64, 0.0f64, false); n];
+    for p in points {
+        let i = p.minute.millis_since(start) / CHART_BUCKET_MS;
+        if i < 0 || i as usize >= n {
+            continue;
+        }
+        let a = &mut acc[i as usize];
+        a.0 += u64::from(p.distinct);
+        a.1 += p.expected.max(0.0);
+        a.2 += (p.upper - p.expected).max(0.0).powi(2);
+        a.3 = true;
+    }
+    acc.iter()
+        .enumerate()
+        .map(|(i, a)| ReportBucket {
+            start: start.plus_millis(i as i64 * CHART_BUCKET_MS),
+            count: a.0.min(u64::from(u32::MAX)) as u32,
+            expected: a.1,
+            upper: a.1 + a.2.sqrt(),
+        })
+        .collect()
+}
+
 async fn service_view(
     state: &AppState,
     id: &str,
@@ -490,6 +528,26 @@ async fn service_view(
             )?;
             let breakdown = store.report_breakdown(&sid, start, now.plus_millis(1))?;
             let edges = store.dependencies(Some(&sid))?;
+            let recent = store.reports(
+                &sid,
+                now.plus_millis(-NOTES_WINDOW_MS),
+                now.plus_millis(1),
+                vigie_store::MAX_QUERY_ROWS,
+            )?;
+            let notes: Vec<NoteRow> = recent
+                .into_iter()
+                .rev()
+                .filter_map(|r| {
+                    let note = r.report.note.filter(|n| !n.trim().is_empty())?;
+                    Some(NoteRow {
+                        at: r.report.at,
+                        kind: r.report.kind,
+                        region: r.report.region,
+                        note,
+                    })
+                })
+                .take(NOTES_SHOWN)
+                .collect();
             Ok((
                 history,
                 raw,
@@ -499,10 +557,16 @@ async fn service_view(
                 reports,
                 breakdown,
                 edges,
+                notes,
             ))
         })
         .await?;
-    let (history, raw, last, transitions, incidents, reports, breakdown, edges) = data;
+    let (history, raw, last, transitions, incidents, reports, breakdown, edges, notes) = data;
+    let minutes = (now.millis_since(start) / MINUTE_MS + 1).clamp(1, 2 * 1440) as u32;
+    let report_chart = match state.report_series(id, now, minutes).await {
+        Some(points) => engine_report_buckets(&points, start, now),
+        None => report_buckets(&reports, start, now),
+    };
     let live_map = live_states(state);
     let mut checks: Vec<CheckRow> = last
         .iter()
@@ -599,10 +663,11 @@ async fn service_view(
         cause: live.cause.clone(),
         probes: probe_buckets(&history, start, now),
         vantages: vantage_series(&raw, start, now),
-        reports: report_buckets(&reports, start, now),
+        reports: report_chart,
         reports_total: state.reports_total(id),
         top_kinds,
         top_regions,
+        notes,
         transitions: transitions
             .into_iter()
             .map(|t| TransitionRow {

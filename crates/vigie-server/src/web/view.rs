@@ -159,6 +159,16 @@ impl ReportFlash {
     }
 }
 
+/// A recent crowd report that came with a note, shown on the service page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NoteRow {
+    pub at: Timestamp,
+    pub kind: ReportKind,
+    pub region: Option<String>,
+    /// The reporter's words, at most 280 characters; shown escaped.
+    pub note: String,
+}
+
 /// The service page `/s/{id}`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServiceView {
@@ -179,6 +189,8 @@ pub struct ServiceView {
     /// Most reported kinds and regions in the window, largest first.
     pub top_kinds: Vec<(ReportKind, u32)>,
     pub top_regions: Vec<(String, u32)>,
+    /// Latest notes left with reports, newest first.
+    pub notes: Vec<NoteRow>,
     /// Newest first.
     pub transitions: Vec<TransitionRow>,
     pub checks: Vec<CheckRow>,

@@ -183,6 +183,12 @@ mod tests {
             reports_total: 1234,
             top_kinds: vec![(ReportKind::Login, 30), (ReportKind::App, 10)],
             top_regions: vec![(XSS.into(), 5)],
+            notes: vec![NoteRow {
+                at: t(50),
+                kind: ReportKind::Login,
+                region: Some("FR".into()),
+                note: XSS.into(),
+            }],
             transitions: vec![TransitionRow {
                 at: t(5),
                 from: State::Operational,
@@ -243,6 +249,7 @@ mod tests {
         assert!(html.contains("href=\"/c/aws/us-east-1\""));
         assert!(html.contains("explained by incident #12"));
         assert!(html.contains("maxlength=\"280\""));
+        assert!(html.contains("<blockquote>&lt;script&gt;"));
     }
 
     #[test]

@@ -98,7 +98,29 @@ pub fn render(view: &ServiceView, lang: Lang, path: &str) -> String {
         }
         main.push_str("</ol>");
     }
-    main.push_str("</div></div></section>");
+    main.push_str("</div></div>");
+    if !view.notes.is_empty() {
+        let _ = write!(
+            main,
+            "<h3>{}</h3><ul class=\"notes\">",
+            m.h("service.notes_title")
+        );
+        for n in &view.notes {
+            let _ = write!(
+                main,
+                "<li><blockquote>{}</blockquote><p class=\"meta\">{} · {}{}</p></li>",
+                esc(&n.note),
+                esc(m.report_kind(n.kind)),
+                time_element(n.at),
+                n.region
+                    .as_deref()
+                    .map(|r| format!(" · {}", esc(r)))
+                    .unwrap_or_default()
+            );
+        }
+        main.push_str("</ul>");
+    }
+    main.push_str("</section>");
 
     // Probes.
     let _ = write!(
