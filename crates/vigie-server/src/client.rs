@@ -246,7 +246,10 @@ mod tests {
 
     #[test]
     fn responses() {
-        let r = parse_response(b"HTTP/1.1 202 Accepted\r\nContent-Length: 8\r\nX-A: b\r\n\r\n{\"id\":1}").unwrap();
+        let r = parse_response(
+            b"HTTP/1.1 202 Accepted\r\nContent-Length: 8\r\nX-A: b\r\n\r\n{\"id\":1}",
+        )
+        .unwrap();
         assert_eq!(r.status, 202);
         assert_eq!(r.text(), "{\"id\":1}");
         assert_eq!(r.header("x-a"), Some("b"));

@@ -40,7 +40,8 @@ where
 
 /// Parses a JSON body, naming where it went wrong.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
 /// Maps a body-read failure: over the limit is 413, anything else 400.
@@ -54,7 +55,10 @@ pub fn body_rejection(rejection: BytesRejection) -> ApiError {
 }
 
 fn is_json_content_type(headers: &axum::http::HeaderMap) -> bool {
-    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
     let mime = value.split(';').next().unwrap_or("").trim();

@@ -17,8 +17,7 @@ const PROBE_BUCKETS: &[f64] = &[
 ];
 /// Engine ticks and store commits: 50 µs to 2.5 s.
 const FAST_BUCKETS: &[f64] = &[
-    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
-    2.5,
+    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 2.5,
 ];
 
 /// A fixed-bucket histogram of seconds.
@@ -59,7 +58,10 @@ impl Histogram {
         let mut cumulative = 0;
         for (bound, bucket) in self.bounds.iter().zip(&self.buckets) {
             cumulative += bucket.load(Ordering::Relaxed);
-            let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {cumulative}");
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {cumulative}"
+            );
         }
         let count = self.count.load(Ordering::Relaxed);
         let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {count}");
@@ -145,7 +147,10 @@ impl Metrics {
 
     /// `kind` is a check kind name, `outcome` `ok`, `slow` or a probe error name.
     pub fn observe_probe(&self, kind: &'static str, outcome: &'static str, d: Duration) {
-        let mut map = self.probe_durations.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self
+            .probe_durations
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         map.entry((kind, outcome))
             .or_insert_with(|| Histogram::new(PROBE_BUCKETS))
             .observe(d);
@@ -160,13 +165,17 @@ impl Metrics {
     }
 
     pub fn report_rejected(&self, reason: RejectReason) {
-        let i = RejectReason::ALL.iter().position(|r| *r == reason).unwrap_or(0);
+        let i = RejectReason::ALL
+            .iter()
+            .position(|r| *r == reason)
+            .unwrap_or(0);
         self.reports_rejected[i].fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn report_batch(&self, size: usize, took: Duration) {
         self.report_batches.fetch_add(1, Ordering::Relaxed);
-        self.report_batch_reports.fetch_add(size as u64, Ordering::Relaxed);
+        self.report_batch_reports
+            .fetch_add(size as u64, Ordering::Relaxed);
         self.report_commit.observe(took);
     }
 
@@ -177,10 +186,15 @@ impl Metrics {
     /// The exposition text. `states` gives the number of services per state name.
     pub fn render(&self, states: &[(&'static str, usize)]) -> String {
         let mut out = String::with_capacity(8 * 1024);
-        out.push_str("# HELP vigie_probe_duration_seconds Probe duration by check kind and outcome.\n");
+        out.push_str(
+            "# HELP vigie_probe_duration_seconds Probe duration by check kind and outcome.\n",
+        );
         out.push_str("# TYPE vigie_probe_duration_seconds histogram\n");
         {
-            let map = self.probe_durations.lock().unwrap_or_else(|p| p.into_inner());
+            let map = self
+                .probe_durations
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             for ((kind, outcome), h) in map.iter() {
                 h.write(
                     &mut out,
@@ -190,7 +204,10 @@ impl Metrics {
             }
         }
         let counter = |out: &mut String, name: &str, help: &str, v: u64| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}"
+            );
         };
         counter(
             &mut out,
@@ -236,7 +253,12 @@ impl Metrics {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
             h.write(out, name, "");
         };
-        hist(&mut out, "vigie_engine_tick_seconds", "Engine tick duration.", &self.engine_tick);
+        hist(
+            &mut out,
+            "vigie_engine_tick_seconds",
+            "Engine tick duration.",
+            &self.engine_tick,
+        );
         hist(
             &mut out,
             "vigie_store_report_commit_seconds",
@@ -255,7 +277,9 @@ impl Metrics {
             "Latency of storing a batch of probe results.",
             &self.probe_commit,
         );
-        out.push_str("# HELP vigie_services Services by current state.\n# TYPE vigie_services gauge\n");
+        out.push_str(
+            "# HELP vigie_services Services by current state.\n# TYPE vigie_services gauge\n",
+        );
         for (state, n) in states {
             let _ = writeln!(out, "vigie_services{{state=\"{state}\"}} {n}");
         }

@@ -26,10 +26,9 @@ use std::sync::{Arc, RwLock};
 
 use tokio::sync::{broadcast, mpsc};
 use vigie_config::Config;
+use vigie_core::engine::ReportPoint;
 use vigie_core::graph::DependencyGraph;
-use vigie_core::{
-    ComponentSpec, Dependency, IncidentId, Output, Signal, State, Timestamp, Topology,
-};
+use vigie_core::{ComponentSpec, Dependency, IncidentId, Output, State, Timestamp, Topology};
 use vigie_probe::CheckKind;
 use vigie_store::{IncidentRecord, Store, StoreError};
 
@@ -37,6 +36,7 @@ use crate::admin::AdminToken;
 use crate::error::ApiError;
 use crate::ingest::{ClientNetwork, Intake};
 use crate::metrics::Metrics;
+use crate::runtime::EngineMsg;
 
 /// A check as pages and the API show it.
 #[derive(Clone, Debug, PartialEq)]
@@ -253,6 +253,7 @@ struct Inner {
     admin_token: Option<AdminToken>,
     clock: Clock,
     discovery: RwLock<Option<mpsc::Sender<crate::runtime::DiscoveryRequest>>>,
+    engine: RwLock<Option<mpsc::Sender<EngineMsg>>>,
 }
 
 /// Cheap to clone: one `Arc`.
@@ -282,11 +283,12 @@ impl AppState {
         options: StateOptions,
     ) -> Result<Self, StoreError> {
         let directory = Directory::new(&config, &options.catalog_components);
-        let graph = DependencyGraph::from_topology(&directory.topology())
-            .map_err(|e| StoreError::Invalid {
+        let graph = DependencyGraph::from_topology(&directory.topology()).map_err(|e| {
+            StoreError::Invalid {
                 field: "topology",
                 reason: e.to_string(),
-            })?;
+            }
+        })?;
         let metrics = Arc::new(Metrics::new());
         let now = (options.clock)();
         let service_ids: Vec<String> = directory.services().iter().map(|s| s.id.clone()).collect();
@@ -307,6 +309,7 @@ impl AppState {
             admin_token: options.admin_token,
             clock: options.clock,
             discovery: RwLock::new(None),
+            engine: RwLock::new(None),
         };
         Ok(AppState {
             inner: Arc::new(inner),
@@ -409,12 +412,48 @@ impl AppState {
     }
 
     /// Connects the engine task: accepted reports are forwarded to it after commit.
-    pub fn attach_engine(&self, sender: mpsc::Sender<Signal>) {
-        self.inner.intake.attach_engine(sender);
+    pub fn attach_engine(&self, sender: mpsc::Sender<EngineMsg>) {
+        self.inner.intake.attach_engine(sender.clone());
+        *self.inner.engine.write().unwrap_or_else(|p| p.into_inner()) = Some(sender);
+    }
+
+    pub(crate) fn engine_sender(&self) -> Option<mpsc::Sender<EngineMsg>> {
+        self.inner
+            .engine
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The engine's last `minutes` minutes of distinct reporters for `service` up to `end`,
+    /// with the expected count and upper band per minute (the Downdetector-style chart).
+    /// `None` when the engine is not running or the service is unknown.
+    pub async fn report_series(
+        &self,
+        service: &str,
+        end: Timestamp,
+        minutes: u32,
+    ) -> Option<Vec<ReportPoint>> {
+        let sender = self.engine_sender()?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        sender
+            .send(EngineMsg::ReportSeries {
+                service: service.to_string(),
+                end,
+                minutes,
+                reply,
+            })
+            .await
+            .ok()?;
+        answer.await.ok().flatten()
     }
 
     pub fn attach_discovery(&self, sender: mpsc::Sender<crate::runtime::DiscoveryRequest>) {
-        *self.inner.discovery.write().unwrap_or_else(|p| p.into_inner()) = Some(sender);
+        *self
+            .inner
+            .discovery
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(sender);
     }
 
     pub(crate) fn discovery_sender(

@@ -21,24 +21,33 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     // One variant per subcommand, each `cmd::<name>::Args`; keep them alphabetical.
+    /// Which services a component's failure would hit (direct and transitive dependents).
+    BlastRadius(cmd::blast_radius::Args),
     /// Probe a URL or HOST:PORT once and print its phase timings.
     Check(cmd::check::Args),
     /// Validate a configuration file, or print the built-in example.
     Config(cmd::config::Args),
     /// Measure detectors against labelled data (`vigie eval nab DIR`).
     Eval(cmd::eval::Args),
+    /// Send a crowd report ("SERVICE does not work for me") to a running server.
+    Report(cmd::report::Args),
     /// Score any `timestamp,value` CSV causally: writes `timestamp,value,anomaly_score`.
     ScoreSeries(cmd::score_series::Args),
+    /// Run the server: probes, detection, the status page and the API.
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
     cmd::init_tracing();
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::BlastRadius(args) => cmd::blast_radius::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::Config(args) => cmd::config::run(args),
         Command::Eval(args) => cmd::eval::run(args),
+        Command::Report(args) => cmd::report::run(args),
         Command::ScoreSeries(args) => cmd::score_series::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
     };
     match result {
         Ok(code) => code,

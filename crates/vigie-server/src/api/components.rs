@@ -69,10 +69,12 @@ pub async fn service_dependencies(
         return Err(ApiError::not_found_service(&id));
     }
     let graph = state.graph();
-    let deps = graph.dependencies(&id).unwrap_or(vigie_core::graph::ServiceDependencies {
-        components: Vec::new(),
-        services: Vec::new(),
-    });
+    let deps = graph
+        .dependencies(&id)
+        .unwrap_or(vigie_core::graph::ServiceDependencies {
+            components: Vec::new(),
+            services: Vec::new(),
+        });
     let sid = id.clone();
     let (edges, changes) = state
         .read_store(move |store| {

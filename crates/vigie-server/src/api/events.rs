@@ -47,8 +47,7 @@ pub async fn stream(
         };
         Ok(event)
     });
-    let hello = futures_util::stream::once(async {
-        Ok(Event::default().event("hello").data("{}"))
-    });
+    let hello =
+        futures_util::stream::once(async { Ok(Event::default().event("hello").data("{}")) });
     Sse::new(hello.chain(events)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -13,8 +13,9 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     let backend = state.store().backend();
     let services = state.directory().services().len();
     match state.read_store(|store| store.check_health()).await {
-        Ok(()) => Json(json!({"status": "ok", "store": backend, "services": services}))
-            .into_response(),
+        Ok(()) => {
+            Json(json!({"status": "ok", "store": backend, "services": services})).into_response()
+        }
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({"status": "unavailable", "store": backend, "services": services})),
@@ -28,7 +29,10 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     let counts = state.snapshot().state_counts(state.directory());
     let text = state.metrics().render(&counts);
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         text,
     )
         .into_response()

@@ -9,7 +9,9 @@ pub fn time_param(name: &str, value: Option<&str>) -> Result<Option<Timestamp>, 
     match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => Timestamp::parse_rfc3339(v).map(Some).map_err(|e| {
-            ApiError::BadRequest(format!("{name}: {e} (expected RFC 3339, e.g. 2026-01-01T00:00:00Z)"))
+            ApiError::BadRequest(format!(
+                "{name}: {e} (expected RFC 3339, e.g. 2026-01-01T00:00:00Z)"
+            ))
         }),
     }
 }

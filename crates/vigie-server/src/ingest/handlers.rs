@@ -73,7 +73,9 @@ pub async fn post_report_json(
             return Err(e);
         }
     };
-    let accepted = intake.submit(&client, &service, report, state.now()).await?;
+    let accepted = intake
+        .submit(&client, &service, report, state.now())
+        .await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(ReportAccepted {
@@ -252,11 +254,20 @@ mod tests {
     #[test]
     fn cross_site_detection() {
         let mut h = HeaderMap::new();
-        h.insert(header::HOST, HeaderValue::from_static("status.example:8080"));
+        h.insert(
+            header::HOST,
+            HeaderValue::from_static("status.example:8080"),
+        );
         assert!(!is_cross_site(&h));
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://status.example:8080"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://status.example:8080"),
+        );
         assert!(!is_cross_site(&h));
-        h.insert(header::ORIGIN, HeaderValue::from_static("https://evil.example"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
         assert!(is_cross_site(&h));
         h.insert(header::ORIGIN, HeaderValue::from_static("null"));
         assert!(is_cross_site(&h));

@@ -76,7 +76,10 @@ mod tests {
             assert!(limits.check(&p).is_ok());
         }
         let wait = limits.check(&p).unwrap_err();
-        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(20), "{wait:?}");
+        assert!(
+            wait > Duration::ZERO && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
         // Another network is unaffected.
         assert!(limits.check(&NetworkPrefix::V4([198, 51, 100])).is_ok());
     }

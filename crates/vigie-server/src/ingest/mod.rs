@@ -22,7 +22,7 @@ use ipnet::IpNet;
 use tokio::sync::mpsc;
 use vigie_config::Config;
 use vigie_core::time::MINUTE_MS;
-use vigie_core::{Signal, Timestamp};
+use vigie_core::Timestamp;
 use vigie_store::{NewReport, ReportId, Store, StoreError};
 
 use crate::error::ApiError;
@@ -50,8 +50,7 @@ impl FromRequestParts<AppState> for ClientNetwork {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
             return Err(ApiError::Internal(
-                "no peer address: serve the router with into_make_service_with_connect_info"
-                    .into(),
+                "no peer address: serve the router with into_make_service_with_connect_info".into(),
             ));
         };
         let ip = reporter::client_ip(peer.ip(), &parts.headers, state.intake().trusted_proxies());
@@ -90,11 +89,13 @@ impl std::fmt::Debug for Intake {
 /// Loads the server secret from the store's kv, creating it on first run.
 pub fn load_or_create_secret(store: &dyn Store) -> Result<[u8; 32], StoreError> {
     if let Some(text) = store.get_meta(SECRET_META_KEY)? {
-        let bytes = hex::decode(text.trim()).map_err(|e| {
-            StoreError::Corrupt(format!("{SECRET_META_KEY} is not hex: {e}"))
-        })?;
+        let bytes = hex::decode(text.trim())
+            .map_err(|e| StoreError::Corrupt(format!("{SECRET_META_KEY} is not hex: {e}")))?;
         return bytes.try_into().map_err(|b: Vec<u8>| {
-            StoreError::Corrupt(format!("{SECRET_META_KEY} has {} bytes, expected 32", b.len()))
+            StoreError::Corrupt(format!(
+                "{SECRET_META_KEY} has {} bytes, expected 32",
+                b.len()
+            ))
         });
     }
     let secret = ReporterKeys::generate_secret();
@@ -120,7 +121,12 @@ impl Intake {
         let stored: HashMap<String, u64> = store.report_totals()?.into_iter().collect();
         let totals = service_ids
             .iter()
-            .map(|id| (id.clone(), AtomicU64::new(stored.get(id).copied().unwrap_or(0))))
+            .map(|id| {
+                (
+                    id.clone(),
+                    AtomicU64::new(stored.get(id).copied().unwrap_or(0)),
+                )
+            })
             .collect();
         let after = Arc::new(AfterCommit {
             totals,
@@ -157,7 +163,7 @@ impl Intake {
             .map_or(0, |n| n.load(Ordering::Relaxed))
     }
 
-    pub(crate) fn attach_engine(&self, sender: mpsc::Sender<Signal>) {
+    pub(crate) fn attach_engine(&self, sender: mpsc::Sender<crate::runtime::EngineMsg>) {
         *self.after.engine.write().unwrap_or_else(|p| p.into_inner()) = Some(sender);
     }
 

@@ -210,7 +210,10 @@ mod tests {
 
     #[test]
     fn prefixes() {
-        assert_eq!(NetworkPrefix::of(ip("203.0.113.77")), NetworkPrefix::V4([203, 0, 113]));
+        assert_eq!(
+            NetworkPrefix::of(ip("203.0.113.77")),
+            NetworkPrefix::V4([203, 0, 113])
+        );
         assert_eq!(
             NetworkPrefix::of(ip("203.0.113.77")),
             NetworkPrefix::of(ip("203.0.113.1"))
@@ -227,7 +230,10 @@ mod tests {
             NetworkPrefix::of(ip("2001:db8:abcd::1")),
             NetworkPrefix::of(ip("2001:db8:abce::1"))
         );
-        assert_eq!(NetworkPrefix::of(ip("10.1.2.3")).wide(), WidePrefix::V4([10, 1]));
+        assert_eq!(
+            NetworkPrefix::of(ip("10.1.2.3")).wide(),
+            WidePrefix::V4([10, 1])
+        );
     }
 
     #[test]
@@ -244,9 +250,15 @@ mod tests {
         let h = xff("198.51.100.4, 10.0.0.2");
         assert_eq!(client_ip(ip("127.0.0.1"), &h, &trusted), ip("198.51.100.4"));
         // Garbage falls back to the peer.
-        assert_eq!(client_ip(ip("127.0.0.1"), &xff("nonsense"), &trusted), ip("127.0.0.1"));
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &xff("nonsense"), &trusted),
+            ip("127.0.0.1")
+        );
         // No header: the peer.
-        assert_eq!(client_ip(ip("127.0.0.1"), &HeaderMap::new(), &trusted), ip("127.0.0.1"));
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &HeaderMap::new(), &trusted),
+            ip("127.0.0.1")
+        );
     }
 
     #[test]

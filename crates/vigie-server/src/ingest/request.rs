@@ -13,11 +13,43 @@ pub const MAX_NOTE_CHARS: usize = 280;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportRequest {
+    #[serde(deserialize_with = "kind_field")]
     pub kind: ReportKind,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "region_field")]
     pub region: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "note_field")]
     pub note: Option<String>,
+}
+
+/// serde's own type errors do not name the field; these do.
+fn kind_field<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ReportKind, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    value.as_str().and_then(ReportKind::parse).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "kind: {value} is not one of website, app, login, connection, payments, other"
+        ))
+    })
+}
+
+fn optional_string<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    field: &str,
+) -> Result<Option<String>, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::String(s) => Ok(Some(s)),
+        other => Err(serde::de::Error::custom(format!(
+            "{field}: expected a string, found {other}"
+        ))),
+    }
+}
+
+fn region_field<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    optional_string(d, "region")
+}
+
+fn note_field<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    optional_string(d, "note")
 }
 
 /// A report that passed validation: region upper-cased and checked, note trimmed and bounded.
@@ -82,7 +114,10 @@ mod tests {
 
     #[test]
     fn region_is_upper_cased_and_checked() {
-        assert_eq!(req(Some("fr"), None).validate().unwrap().region.as_deref(), Some("FR"));
+        assert_eq!(
+            req(Some("fr"), None).validate().unwrap().region.as_deref(),
+            Some("FR")
+        );
         assert!(req(Some("XX"), None).validate().is_err());
         assert!(req(Some("FRA"), None).validate().is_err());
         assert_eq!(req(Some(""), None).validate().unwrap().region, None);

@@ -17,6 +17,8 @@ use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot};
 use vigie_core::{Report, Signal};
+
+use crate::runtime::EngineMsg;
 use vigie_store::{NewReport, ReportId, Store, StoreError};
 
 use crate::metrics::Metrics;
@@ -36,7 +38,7 @@ pub(crate) struct AfterCommit {
     /// Every report ever accepted per service (duplicates included).
     pub totals: HashMap<String, AtomicU64>,
     /// The engine task's input, once connected.
-    pub engine: RwLock<Option<mpsc::Sender<Signal>>>,
+    pub engine: RwLock<Option<mpsc::Sender<EngineMsg>>>,
 }
 
 impl AfterCommit {
@@ -62,7 +64,7 @@ impl AfterCommit {
                 reporter: Some(r.reporter.clone()),
                 region: r.region.clone(),
             });
-            if engine.blocking_send(signal).is_err() {
+            if engine.blocking_send(EngineMsg::Signal(signal)).is_err() {
                 // The engine task is gone (shutting down); the report is stored all the same.
                 break;
             }

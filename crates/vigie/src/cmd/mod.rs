@@ -1,9 +1,12 @@
 //! Subcommands, one module each.
 
+pub mod blast_radius;
 pub mod check;
 pub mod config;
 pub mod eval;
+pub mod report;
 pub mod score_series;
+pub mod serve;
 
 /// Logs go to stderr; `RUST_LOG` overrides the default `info` level.
 pub fn init_tracing() {
