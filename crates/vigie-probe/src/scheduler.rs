@@ -1,9 +1,10 @@
 //! The scheduler: runs many checks, each at its own interval, and sends every outcome on a
 //! channel. It owns the timing policy:
 //!
-//! - each check runs every `interval`, first after a fixed per-check offset within one
-//!   interval (a hash of service and check id), so checks spread out and restarts keep the
-//!   same rhythm; a run that overruns its slot makes the check skip the slots it missed;
+//! - each check runs once soon after start (spread over [`STARTUP_SPREAD`]), then every
+//!   `interval` at a fixed per-check offset within the interval (a hash of service and
+//!   check id), so checks stay spread out and restarts keep the same rhythm; a run that
+//!   overruns its slot makes the check skip the slots it missed;
 //! - at most `concurrency` runs are in flight (a fair semaphore), and runs start no faster
 //!   than `rate_per_second` overall (a GCRA limiter);
 //! - every run is bounded by its check's timeout, and each check has its own task, so a
@@ -28,6 +29,9 @@ use crate::spec::CheckSpec;
 
 /// Shortest interval the scheduler honours; shorter ones are raised to it.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
+
+/// First runs after start are spread over at most this long (or the interval if shorter).
+pub const STARTUP_SPREAD: Duration = Duration::from_secs(5);
 
 #[derive(Clone, Debug)]
 pub struct SchedulerConfig {
@@ -171,17 +175,32 @@ async fn check_loop(
     mut stop: watch::Receiver<bool>,
 ) {
     let interval = spec.interval.max(MIN_INTERVAL);
-    let first = Instant::now() + jitter(&service, &spec.id, interval);
-    let mut ticker = tokio::time::interval_at(first, interval);
+    let start = Instant::now();
+    // The first run comes soon after start, so states are known within seconds; later runs
+    // keep the check's own phase within its interval, so checks stay spread out.
+    let first = start + jitter(&service, &spec.id, interval.min(STARTUP_SPREAD));
+    let mut phase = start + jitter(&service, &spec.id, interval);
+    while phase < first + interval / 2 {
+        phase += interval;
+    }
+    let mut ticker = tokio::time::interval_at(phase, interval);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut first_run = Some(first);
     loop {
         if stopping(&stop) {
             break;
         }
-        tokio::select! {
-            biased;
-            _ = stop.changed() => break,
-            _ = ticker.tick() => {}
+        match first_run.take() {
+            Some(at) => tokio::select! {
+                biased;
+                _ = stop.changed() => break,
+                _ = tokio::time::sleep_until(at) => {}
+            },
+            None => tokio::select! {
+                biased;
+                _ = stop.changed() => break,
+                _ = ticker.tick() => {}
+            },
         }
         let permit = tokio::select! {
             biased;

@@ -150,3 +150,23 @@ async fn rate_limit_and_stop() {
         assert_eq!(report.service, "db");
     }
 }
+
+#[tokio::test]
+async fn first_run_comes_soon_even_with_a_long_interval() {
+    let (addr, _) = start_http().await;
+    // Hourly: without the startup spread its first run could be up to an hour away.
+    let hourly = every(
+        spec(
+            "ok",
+            CheckKind::Http(http(&format!("http://{addr}/ok"))),
+            GENEROUS,
+        ),
+        Duration::from_secs(3600),
+    );
+    let (tx, mut rx) = mpsc::channel(8);
+    let handle = Scheduler::new(SchedulerConfig::default()).spawn(vec![("svc".into(), hourly)], tx);
+    let report = next(&mut rx).await;
+    assert!(report.outcome.ok, "{:#?}", report.outcome);
+    assert_eq!(report.vantage, "local");
+    handle.stop().await;
+}
