@@ -18,13 +18,17 @@ pub mod ingest;
 pub mod metrics;
 pub mod runtime;
 pub mod state;
+pub mod web;
 
 use axum::Router;
 
 pub use error::{ApiError, ServerError};
 pub use state::{AppState, Directory, ServiceInfo, ServiceLive, Snapshot, StateOptions};
 
-/// The whole application: API, intake, health, metrics (and the pages, once wired).
+/// The whole application: API, intake, health, metrics, and the pages ([`web`]).
 pub fn router(state: AppState) -> Router {
-    Router::new().merge(api::routes()).with_state(state)
+    Router::new()
+        .merge(api::routes())
+        .merge(web::routes())
+        .with_state(state)
 }
