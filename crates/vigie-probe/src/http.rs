@@ -1,6 +1,11 @@
 //! HTTP(S) checks: DNS → TCP → TLS → one HTTP/1.1 request on a fresh connection, each phase
 //! timed apart (which a pooled client cannot do), then the assertions on status, body, JSON
 //! and certificate lifetime. The body is read up to [`MAX_BODY_BYTES`].
+//!
+//! Redirects are not followed: a 3xx is judged like any status (the default accepted range,
+//! 200–399, passes it). Failures that are not about a status — the peer closing before a
+//! response, a malformed response, a broken body — are classed `http_status` too: the
+//! server did not give a usable HTTP answer.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -1,4 +1,9 @@
 //! TCP checks, and the resolve-then-connect steps HTTP checks share with them.
+//!
+//! Addresses are tried in the resolver's order until one accepts; all attempts share the
+//! check's timeout, so an address that swallows SYNs can use it up (no Happy Eyeballs yet).
+//! Refused or reset connections are `connect_refused`; anything else that stops a connect
+//! (a timeout, an unreachable host or network) is `connect_timeout`.
 
 use std::io::ErrorKind;
 use std::net::SocketAddr;

@@ -364,3 +364,86 @@ async fn dns_silent_server_times_out() {
     assert_failed(&outcome, ProbeError::DnsTimeout);
     drop(silent);
 }
+
+#[tokio::test]
+async fn body_reads_stop_at_the_limit() {
+    let (addr, _) = start_http().await;
+    let outcome = run_http(http(&format!("http://{addr}/big")), GENEROUS).await;
+    assert!(outcome.ok, "{outcome:#?}");
+    assert!(
+        outcome
+            .detail
+            .contains(&format!("{} body bytes", vigie_probe::MAX_BODY_BYTES)),
+        "{}",
+        outcome.detail
+    );
+
+    let mut check = http(&format!("http://{addr}/big"));
+    check.body_contains = Some("END-MARKER".into());
+    let outcome = run_http(check, GENEROUS).await;
+    assert_failed(&outcome, ProbeError::Assertion);
+    assert!(
+        outcome.detail.contains("first 1048576 bytes"),
+        "{}",
+        outcome.detail
+    );
+}
+
+#[tokio::test]
+async fn silent_tls_server_times_out_in_the_handshake() {
+    // Accepts connections and never says a word.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let outcome = run_http(
+        http(&format!("https://{addr}/")),
+        Duration::from_millis(1500),
+    )
+    .await;
+    assert_failed(&outcome, ProbeError::Timeout);
+    assert!(outcome.detail.contains("TLS"), "{}", outcome.detail);
+    assert!(outcome.phases.connect.is_some() && outcome.phases.tls.is_none());
+}
+
+#[tokio::test]
+async fn full_accept_queue_times_out_the_connect() {
+    // A listener that never accepts, with a backlog of 1: once its queue is full the kernel
+    // drops further SYNs, so a new connection attempt hangs.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("addr"))
+        .expect("bind");
+    let listener = socket.listen(1).expect("listen");
+    let addr = listener.local_addr().expect("addr");
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        match tokio::time::timeout(
+            Duration::from_millis(500),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            Ok(Ok(stream)) => fillers.push(stream),
+            _ => break,
+        }
+    }
+    let outcome = Prober::new()
+        .run(&spec(
+            "tcp-0",
+            CheckKind::Tcp(TcpCheck {
+                host: "127.0.0.1".into(),
+                port: addr.port(),
+            }),
+            Duration::from_secs(2),
+        ))
+        .await;
+    assert_failed(&outcome, ProbeError::ConnectTimeout);
+    drop((fillers, listener));
+}

@@ -44,6 +44,15 @@ async fn route(req: Request<hyper::body::Incoming>, stats: Arc<Stats>) -> Respon
             reply(200, "slow but fine")
         }
         "/hang" => std::future::pending().await,
+        "/big" => {
+            // 2 MiB of filler, then a marker the probe never reads (it stops at 1 MiB).
+            let mut body = vec![b'x'; 2 * 1024 * 1024];
+            body.extend_from_slice(b"END-MARKER");
+            Response::builder()
+                .status(200)
+                .body(Full::new(Bytes::from(body)))
+                .expect("valid response")
+        }
         "/held" => {
             let now = stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             stats.max_in_flight.fetch_max(now, Ordering::SeqCst);
