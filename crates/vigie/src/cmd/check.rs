@@ -101,3 +101,38 @@ fn table(target: &str, outcome: &Outcome) -> String {
         .map(|(name, value)| format!("{name:<12}{value}\n"))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigie_core::ProbeError;
+
+    #[test]
+    fn table_shows_each_phase_and_the_verdict() {
+        let mut outcome = Outcome::failed(
+            "http",
+            ProbeError::HttpStatus,
+            "HTTP 503, expected 200-399".into(),
+        );
+        outcome.phases.connect = Some(Duration::from_micros(1250));
+        outcome.phases.total = Some(Duration::from_millis(20));
+        outcome.http_status = Some(503);
+        let text = table("http://127.0.0.1:8080/", &outcome);
+        assert!(text.contains("dns         -\n"), "{text}");
+        assert!(text.contains("connect     1.2 ms\n") || text.contains("connect     1.3 ms\n"));
+        assert!(text.contains("first byte  -\n"), "{text}");
+        assert!(text.contains("status      503\n"), "{text}");
+        assert!(
+            text.ends_with("outcome     fail (http_status): HTTP 503, expected 200-399\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn tcp_table_has_no_http_phases() {
+        let outcome = Outcome::failed("tcp", ProbeError::ConnectRefused, "refused".into());
+        let text = table("db:5432", &outcome);
+        assert!(!text.contains("first byte"), "{text}");
+        assert!(!text.contains("tls"), "{text}");
+    }
+}
