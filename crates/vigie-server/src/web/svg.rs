@@ -276,7 +276,7 @@ pub fn report_chart(
         .iter()
         .map(|b| (b.count as f64).max(b.upper))
         .fold(0.0f64, f64::max);
-    let ceiling = nice_ceiling(max.max(1.0));
+    let ceiling = nice_ceiling(max.max(5.0));
     let scale = |v: f64| plot_bottom - (v / ceiling).clamp(0.0, 1.0) * (plot_bottom - PAD_T);
     let total: u64 = buckets.iter().map(|b| b.count as u64).sum();
     let peak = buckets.iter().max_by_key(|b| b.count);
