@@ -25,7 +25,11 @@ impl Rng {
 }
 
 fn addresses(catalog: &Catalog) -> Vec<IpAddr> {
-    let inside: Vec<IpAddr> = catalog.ip_table().prefixes().map(|(n, _)| n.network()).collect();
+    let inside: Vec<IpAddr> = catalog
+        .ip_table()
+        .prefixes()
+        .map(|(n, _)| n.network())
+        .collect();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     (0..BATCH)
         .map(|i| {
@@ -33,7 +37,9 @@ fn addresses(catalog: &Catalog) -> Vec<IpAddr> {
             if i % 4 == 0 {
                 inside[(r % inside.len() as u64) as usize]
             } else if i % 8 == 1 {
-                IpAddr::V6(Ipv6Addr::from(((0x2000u128 | (r as u128 & 0xfff)) << 112) | r as u128))
+                IpAddr::V6(Ipv6Addr::from(
+                    ((0x2000u128 | (r as u128 & 0xfff)) << 112) | r as u128,
+                ))
             } else {
                 IpAddr::V4(Ipv4Addr::from(r as u32))
             }

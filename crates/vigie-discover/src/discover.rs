@@ -116,25 +116,25 @@ impl Discoverer {
                         message,
                     }
                 })?;
-                let answers = dns
-                    .resolve(&name, options.max_cname_depth)
-                    .await
-                    .map_err(|failure| match failure {
-                        DnsFailure::NxDomain => DiscoverError::NotFound { host: name.clone() },
-                        DnsFailure::ChainTooLong(chain) => DiscoverError::CnameChain {
-                            host: name.clone(),
-                            max: options.max_cname_depth,
-                            chain: chain
-                                .iter()
-                                .map(|l| format!("{} → {}", l.name, l.target))
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                        },
-                        DnsFailure::Other(message) => DiscoverError::Dns {
-                            host: name.clone(),
-                            message,
-                        },
-                    })?;
+                let answers =
+                    dns.resolve(&name, options.max_cname_depth)
+                        .await
+                        .map_err(|failure| match failure {
+                            DnsFailure::NxDomain => DiscoverError::NotFound { host: name.clone() },
+                            DnsFailure::ChainTooLong(chain) => DiscoverError::CnameChain {
+                                host: name.clone(),
+                                max: options.max_cname_depth,
+                                chain: chain
+                                    .iter()
+                                    .map(|l| format!("{} → {}", l.name, l.target))
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
+                            },
+                            DnsFailure::Other(message) => DiscoverError::Dns {
+                                host: name.clone(),
+                                message,
+                            },
+                        })?;
                 if answers.addresses.is_empty() {
                     return Err(DiscoverError::NoAddress { host: name });
                 }
@@ -270,7 +270,11 @@ impl Discoverer {
     }
 }
 
-fn check_address(host: &str, address: IpAddr, options: &DiscoverOptions) -> Result<(), DiscoverError> {
+fn check_address(
+    host: &str,
+    address: IpAddr,
+    options: &DiscoverOptions,
+) -> Result<(), DiscoverError> {
     if options.allow_private {
         return Ok(());
     }
@@ -294,7 +298,9 @@ fn parse_target(input: &str) -> Result<Target, DiscoverError> {
     let trimmed = input.trim();
     let host = if trimmed.contains("://") {
         let url = url::Url::parse(trimmed).map_err(|e| invalid(&format!("not a URL: {e}")))?;
-        url.host_str().ok_or_else(|| invalid("the URL has no host"))?.to_string()
+        url.host_str()
+            .ok_or_else(|| invalid("the URL has no host"))?
+            .to_string()
     } else {
         trimmed.to_string()
     };
@@ -317,7 +323,9 @@ fn parse_target(input: &str) -> Result<Target, DiscoverError> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
-            return Err(invalid("labels hold only letters, digits, `-` and `_` (use the IDNA form)"));
+            return Err(invalid(
+                "labels hold only letters, digits, `-` and `_` (use the IDNA form)",
+            ));
         }
     }
     if !name.contains('.') {
@@ -330,6 +338,23 @@ fn parse_target(input: &str) -> Result<Target, DiscoverError> {
 mod tests {
     use super::*;
 
+    /// The server spawns discoveries on its runtime: the future must be `Send`.
+    #[test]
+    fn discovery_futures_are_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let catalog = Arc::new(
+            Catalog::build(
+                "[[component]]\nid = \"x\"\nkind = \"cdn\"\nname = \"X\"\n",
+                [],
+            )
+            .expect("tiny catalogue"),
+        );
+        let discoverer = Discoverer::new(catalog);
+        let options = DiscoverOptions::default();
+        let future = discoverer.discover("example.com", &options);
+        assert_send(&future);
+    }
+
     #[test]
     fn targets_parse() {
         assert!(matches!(parse_target("151.101.1.140"), Ok(Target::Ip(_))));
@@ -338,7 +363,14 @@ mod tests {
             Ok(Target::Name(n)) => assert_eq!(n, "www.example.com"),
             _ => panic!("URL host"),
         }
-        for bad in ["", "localhost", "a..b", "exa mple.com", "ftp://", &"a".repeat(300)] {
+        for bad in [
+            "",
+            "localhost",
+            "a..b",
+            "exa mple.com",
+            "ftp://",
+            &"a".repeat(300),
+        ] {
             assert!(parse_target(bad).is_err(), "{bad:?}");
         }
     }

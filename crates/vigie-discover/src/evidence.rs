@@ -56,7 +56,9 @@ impl fmt::Display for Evidence {
                 "TLS issuer {} → {} ({})",
                 self.observed, self.component, self.rule
             ),
-            DependencyOrigin::Declared => write!(f, "{} → {} (declared)", self.subject, self.component),
+            DependencyOrigin::Declared => {
+                write!(f, "{} → {} (declared)", self.subject, self.component)
+            }
         }
     }
 }

@@ -90,7 +90,10 @@ pub async fn get(url: &str, timeout: Duration, max_body: usize) -> Result<Bytes,
         Ok(result) => result,
         Err(_) => Err(FetchError {
             url: url.to_string(),
-            message: format!("no complete answer within {} s (offline?)", timeout.as_secs()),
+            message: format!(
+                "no complete answer within {} s (offline?)",
+                timeout.as_secs()
+            ),
         }),
     }
 }
@@ -128,7 +131,10 @@ async fn get_following(url: &str, max_body: usize) -> Result<Bytes, FetchError> 
     })
 }
 
-async fn get_once(url: &url::Url, max_body: usize) -> Result<(http::response::Parts, Bytes), String> {
+async fn get_once(
+    url: &url::Url,
+    max_body: usize,
+) -> Result<(http::response::Parts, Bytes), String> {
     let host = url.host_str().ok_or("the URL has no host")?;
     let https = match url.scheme() {
         "https" => true,

@@ -35,7 +35,9 @@ impl NamePattern {
             return Err("empty name pattern".into());
         }
         if text.len() > MAX_NAME_LEN {
-            return Err(format!("name pattern `{text}` is longer than {MAX_NAME_LEN} characters"));
+            return Err(format!(
+                "name pattern `{text}` is longer than {MAX_NAME_LEN} characters"
+            ));
         }
         let parts: Vec<&str> = text.split('.').collect();
         if parts.len() < 2 {
@@ -49,7 +51,8 @@ impl NamePattern {
                 Some(body) => (body, true),
                 None => (*part, false),
             };
-            validate_label(body, wildcard).map_err(|why| format!("name pattern `{text}`: {why}"))?;
+            validate_label(body, wildcard)
+                .map_err(|why| format!("name pattern `{text}`: {why}"))?;
             labels.push(if wildcard {
                 LabelPattern::Prefix(body.to_string())
             } else {
@@ -57,7 +60,9 @@ impl NamePattern {
             });
         }
         if matches!(labels.first(), Some(LabelPattern::Prefix(_))) {
-            return Err(format!("name pattern `{text}`: the last label cannot be a wildcard"));
+            return Err(format!(
+                "name pattern `{text}`: the last label cannot be a wildcard"
+            ));
         }
         Ok(NamePattern {
             labels,
@@ -109,7 +114,9 @@ fn validate_label(label: &str, wildcard: bool) -> Result<(), String> {
         });
     }
     if label.len() > MAX_LABEL_LEN {
-        return Err(format!("label `{label}` is longer than {MAX_LABEL_LEN} characters"));
+        return Err(format!(
+            "label `{label}` is longer than {MAX_LABEL_LEN} characters"
+        ));
     }
     if let Some(bad) = label
         .chars()

@@ -46,7 +46,12 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -55,7 +60,12 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -76,10 +86,17 @@ fn probe_config() -> Result<Arc<ClientConfig>, String> {
 
 /// `HEAD /` over TLS to `address`, presenting `host` as SNI and `Host` (an IP literal sends no
 /// SNI). Bounded by `timeout` as a whole.
-pub async fn head(host: &str, address: SocketAddr, timeout: Duration) -> Result<HttpObservation, String> {
+pub async fn head(
+    host: &str,
+    address: SocketAddr,
+    timeout: Duration,
+) -> Result<HttpObservation, String> {
     match tokio::time::timeout(timeout, head_inner(host, address)).await {
         Ok(result) => result,
-        Err(_) => Err(format!("HTTPS HEAD to {address}: no answer within {} s", timeout.as_secs())),
+        Err(_) => Err(format!(
+            "HTTPS HEAD to {address}: no answer within {} s",
+            timeout.as_secs()
+        )),
     }
 }
 

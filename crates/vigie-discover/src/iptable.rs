@@ -99,7 +99,12 @@ impl IpTable {
             v4_prefixes
                 .iter()
                 .map(|(net, (info, _))| {
-                    (u32::from(net.network()), u32::from(net.broadcast()), net, *info)
+                    (
+                        u32::from(net.network()),
+                        u32::from(net.broadcast()),
+                        net,
+                        *info,
+                    )
                 })
                 .collect(),
             |e: u32| e.checked_add(1),
@@ -108,7 +113,12 @@ impl IpTable {
             v6_prefixes
                 .iter()
                 .map(|(net, (info, _))| {
-                    (u128::from(net.network()), u128::from(net.broadcast()), net, *info)
+                    (
+                        u128::from(net.network()),
+                        u128::from(net.broadcast()),
+                        net,
+                        *info,
+                    )
                 })
                 .collect(),
             |e: u128| e.checked_add(1),
@@ -181,14 +191,25 @@ impl IpTable {
     /// the benchmark and the tests.
     pub fn lookup_trie(&self, addr: IpAddr) -> Option<&str> {
         let index = match addr {
-            IpAddr::V4(a) => self.v4_prefixes.get_lpm(&Ipv4Net::from(a)).map(|(_, v)| v.0),
-            IpAddr::V6(a) => self.v6_prefixes.get_lpm(&Ipv6Net::from(a)).map(|(_, v)| v.0),
+            IpAddr::V4(a) => self
+                .v4_prefixes
+                .get_lpm(&Ipv4Net::from(a))
+                .map(|(_, v)| v.0),
+            IpAddr::V6(a) => self
+                .v6_prefixes
+                .get_lpm(&Ipv6Net::from(a))
+                .map(|(_, v)| v.0),
         }?;
         self.infos.get(index as usize).map(|i| i.component.as_str())
     }
 }
 
-fn keep_best<P: prefix_trie::Prefix>(map: &mut PrefixMap<P, (u32, u8)>, net: P, index: u32, rank: u8) {
+fn keep_best<P: prefix_trie::Prefix>(
+    map: &mut PrefixMap<P, (u32, u8)>,
+    net: P,
+    index: u32,
+    rank: u8,
+) {
     match map.get_mut(&net) {
         Some(existing) if existing.1 >= rank => {}
         Some(existing) => *existing = (index, rank),
@@ -285,7 +306,11 @@ mod tests {
             entry("52.94.0.0/16", "aws/us-east-1", 2),
             entry("2600:1f00::/24", "aws", 1),
         ]);
-        let get = |a: &str| table.lookup(a.parse().expect("addr")).map(|m| m.component.to_string());
+        let get = |a: &str| {
+            table
+                .lookup(a.parse().expect("addr"))
+                .map(|m| m.component.to_string())
+        };
         assert_eq!(get("52.94.1.2").as_deref(), Some("aws/us-east-1/dynamodb"));
         assert_eq!(get("52.95.1.2").as_deref(), Some("aws"));
         assert_eq!(get("52.255.255.255").as_deref(), Some("aws"));
@@ -293,7 +318,9 @@ mod tests {
         assert_eq!(get("51.255.255.255"), None);
         assert_eq!(get("2600:1f00::1").as_deref(), Some("aws"));
         assert_eq!(get("::1"), None);
-        let m = table.lookup("52.94.9.9".parse().expect("addr")).expect("hit");
+        let m = table
+            .lookup("52.94.9.9".parse().expect("addr"))
+            .expect("hit");
         assert_eq!(m.net.to_string(), "52.94.0.0/16");
     }
 

@@ -119,7 +119,8 @@ mod tests {
 
     #[test]
     fn reads_the_issuer_of_a_generated_certificate() {
-        let mut params = rcgen::CertificateParams::new(vec!["leaf.test".to_string()]).expect("params");
+        let mut params =
+            rcgen::CertificateParams::new(vec!["leaf.test".to_string()]).expect("params");
         let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca params");
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         ca_params
@@ -131,7 +132,9 @@ mod tests {
         let ca_key = rcgen::KeyPair::generate().expect("key");
         let ca = ca_params.self_signed(&ca_key).expect("ca");
         let issuer_obj = rcgen::Issuer::new(ca_params, ca_key);
-        params.distinguished_name.push(rcgen::DnType::CommonName, "leaf.test");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "leaf.test");
         let leaf_key = rcgen::KeyPair::generate().expect("key");
         let leaf = params.signed_by(&leaf_key, &issuer_obj).expect("leaf");
         assert_eq!(

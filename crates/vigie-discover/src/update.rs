@@ -58,7 +58,10 @@ pub enum UpdateError {
     #[error("`{0}` has no live source this tool can read; its shipped copy stays")]
     NotRefreshable(String),
     #[error("{source_name}: {message}")]
-    Fetch { source_name: String, message: String },
+    Fetch {
+        source_name: String,
+        message: String,
+    },
     #[error(transparent)]
     Invalid(#[from] crate::providers::ParseError),
     #[error("{path}: {source}")]
@@ -69,7 +72,11 @@ pub enum UpdateError {
 }
 
 fn known_sources() -> String {
-    SOURCES.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+    SOURCES
+        .iter()
+        .map(|s| s.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn selected(only: &[String], live: bool) -> Result<Vec<&'static ProviderSource>, UpdateError> {
@@ -111,7 +118,10 @@ pub async fn update_from_urls(options: &UpdateOptions) -> Result<Vec<FileUpdate>
 /// Reads the selected lists as raw files (named as in `catalog/providers/`) from `from`,
 /// validates them all, then replaces the files in `options.dir`. This is how the shipped
 /// snapshot is made from the raw downloads (see catalog/providers/SOURCES.md).
-pub fn update_from_dir(from: &Path, options: &UpdateOptions) -> Result<Vec<FileUpdate>, UpdateError> {
+pub fn update_from_dir(
+    from: &Path,
+    options: &UpdateOptions,
+) -> Result<Vec<FileUpdate>, UpdateError> {
     let mut read = Vec::new();
     for source in selected(&options.only, false)? {
         let path = from.join(source.file);
@@ -151,7 +161,10 @@ async fn fetch_source(
         String::from_utf8(body.to_vec()).map_err(|e| format!("GET {url}: body is not UTF-8: {e}"))
     };
     let direct = source.refresh == Refresh::Direct
-        || url.split(['?', '#']).next().is_some_and(|path| path.ends_with(".json"));
+        || url
+            .split(['?', '#'])
+            .next()
+            .is_some_and(|path| path.ends_with(".json"));
     if direct {
         return get(url.to_string()).await.map_err(fail);
     }
@@ -171,9 +184,13 @@ pub fn azure_download_link(page: &str) -> Option<String> {
     let mut rest = page;
     while let Some(at) = rest.find("ServiceTags_Public") {
         let before = &rest[..at];
-        let start = before.rfind(['"', '\'', ' ', '(', '>']).map_or(0, |i| i + 1);
+        let start = before
+            .rfind(['"', '\'', ' ', '(', '>'])
+            .map_or(0, |i| i + 1);
         let after = &rest[at..];
-        let end = after.find(['"', '\'', ' ', ')', '<']).unwrap_or(after.len());
+        let end = after
+            .find(['"', '\'', ' ', ')', '<'])
+            .unwrap_or(after.len());
         let candidate = format!("{}{}", &before[start..], &after[..end]);
         if (candidate.starts_with("https://") || candidate.starts_with("http://"))
             && candidate.ends_with(".json")
@@ -237,7 +254,10 @@ mod tests {
             azure_download_link(page).as_deref(),
             Some("https://download.microsoft.com/download/7/1/d/71d86715-5596-4529-9b13-da13a5de5b63/ServiceTags_Public_20261116.json")
         );
-        assert_eq!(azure_download_link("<p>ServiceTags_Public is great</p>"), None);
+        assert_eq!(
+            azure_download_link("<p>ServiceTags_Public is great</p>"),
+            None
+        );
     }
 
     #[test]

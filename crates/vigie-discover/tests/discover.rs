@@ -46,9 +46,15 @@ async fn dns() -> DnsServer {
         ),
         (
             "edgekey.net.",
-            vec![Rec::Cname("www.shop.test.edgekey.net.", "e123.a.akamaiedge.net.")],
+            vec![Rec::Cname(
+                "www.shop.test.edgekey.net.",
+                "e123.a.akamaiedge.net.",
+            )],
         ),
-        ("akamaiedge.net.", vec![Rec::A("e123.a.akamaiedge.net.", ip("127.0.0.1"))]),
+        (
+            "akamaiedge.net.",
+            vec![Rec::A("e123.a.akamaiedge.net.", ip("127.0.0.1"))],
+        ),
         (
             "fastly.net.",
             vec![
@@ -58,7 +64,10 @@ async fn dns() -> DnsServer {
         ),
         (
             "amazonaws.com.",
-            vec![Rec::A("my-alb-1.us-east-1.elb.amazonaws.com.", ip("3.80.0.1"))],
+            vec![Rec::A(
+                "my-alb-1.us-east-1.elb.amazonaws.com.",
+                ip("3.80.0.1"),
+            )],
         ),
     ])
     .await
@@ -79,7 +88,10 @@ fn lines(d: &Discovery) -> Vec<String> {
 }
 
 fn confidence(d: &Discovery, id: &str) -> Option<f64> {
-    d.components.iter().find(|c| c.id == id).map(|c| c.confidence)
+    d.components
+        .iter()
+        .find(|c| c.id == id)
+        .map(|c| c.confidence)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,7 +100,10 @@ async fn cname_chain_ns_and_headers_into_akamai_and_ns1() {
     let (https, _task) = https_server(
         vec![
             ("server", "AkamaiGHost"),
-            ("x-cache", "TCP_MISS from a23-45-67-89.deploy.akamaitechnologies.com (AkamaiGHost/22.1.0-1)"),
+            (
+                "x-cache",
+                "TCP_MISS from a23-45-67-89.deploy.akamaitechnologies.com (AkamaiGHost/22.1.0-1)",
+            ),
         ],
         "Example Trust, Inc.",
         "Example CA",
@@ -100,37 +115,65 @@ async fn cname_chain_ns_and_headers_into_akamai_and_ns1() {
         allow_private: true,
         ..options(server.addr)
     };
-    let d = discoverer().discover("www.shop.test", &opts).await.expect("discovers");
+    let d = discoverer()
+        .discover("www.shop.test", &opts)
+        .await
+        .expect("discovers");
     let text = lines(&d);
     assert!(
-        text.contains(&"www.shop.test CNAME www.shop.test.edgekey.net → akamai (cname suffix .edgekey.net)".to_string()),
+        text.contains(
+            &"www.shop.test CNAME www.shop.test.edgekey.net → akamai (cname suffix .edgekey.net)"
+                .to_string()
+        ),
         "{text:#?}"
     );
     assert!(
         text.contains(&"www.shop.test.edgekey.net CNAME e123.a.akamaiedge.net → akamai (cname suffix .akamaiedge.net)".to_string()),
         "{text:#?}"
     );
-    assert!(text.contains(&"server: AkamaiGHost → akamai (header server equals `akamaighost`)".to_string()), "{text:#?}");
-    assert!(text.contains(&"shop.test NS dns1.p01.nsone.net → ns1 (ns suffix .nsone.net)".to_string()), "{text:#?}");
-    assert_eq!(d.addresses, vec!["127.0.0.1".parse::<IpAddr>().expect("ip")]);
+    assert!(
+        text.contains(
+            &"server: AkamaiGHost → akamai (header server equals `akamaighost`)".to_string()
+        ),
+        "{text:#?}"
+    );
+    assert!(
+        text.contains(&"shop.test NS dns1.p01.nsone.net → ns1 (ns suffix .nsone.net)".to_string()),
+        "{text:#?}"
+    );
+    assert_eq!(
+        d.addresses,
+        vec!["127.0.0.1".parse::<IpAddr>().expect("ip")]
+    );
     assert_eq!(d.cname_chain.len(), 2);
     let http = d.http.as_ref().expect("http observation");
     assert_eq!(http.status, 200);
-    assert_eq!(http.tls_issuer.as_deref(), Some("O=Example Trust, Inc., CN=Example CA"));
+    assert_eq!(
+        http.tls_issuer.as_deref(),
+        Some("O=Example Trust, Inc., CN=Example CA")
+    );
     // cname 0.9 and header 0.9 (x-cache) → 1 - 0.1 * 0.1
     assert_eq!(confidence(&d, "akamai"), Some(0.99));
     assert_eq!(confidence(&d, "ns1"), Some(0.95));
 
     let deps = d.dependencies();
-    let akamai = deps.iter().find(|x| x.target == "akamai").expect("akamai edge");
-    assert!(matches!(akamai.origin, DependencyOrigin::DnsCname | DependencyOrigin::HttpHeader));
+    let akamai = deps
+        .iter()
+        .find(|x| x.target == "akamai")
+        .expect("akamai edge");
+    assert!(matches!(
+        akamai.origin,
+        DependencyOrigin::DnsCname | DependencyOrigin::HttpHeader
+    ));
     let ns1 = deps.iter().find(|x| x.target == "ns1").expect("ns1 edge");
     assert_eq!(ns1.origin, DependencyOrigin::Ns);
 
     let json = serde_json::to_value(&d).expect("json");
     assert_eq!(json["host"], "www.shop.test");
     assert_eq!(json["components"][0]["id"], "akamai");
-    assert!(json["components"][0]["evidence"].as_array().is_some_and(|e| e.len() >= 3));
+    assert!(json["components"][0]["evidence"]
+        .as_array()
+        .is_some_and(|e| e.len() >= 3));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -142,14 +185,22 @@ async fn fastly_from_cname_and_ip_ranges_combine() {
         .expect("discovers");
     let text = lines(&d);
     assert!(
-        text.contains(&"cdn.shop.test CNAME shop.map.fastly.net → fastly (cname suffix .fastly.net)".to_string()),
+        text.contains(
+            &"cdn.shop.test CNAME shop.map.fastly.net → fastly (cname suffix .fastly.net)"
+                .to_string()
+        ),
         "{text:#?}"
     );
     assert!(
-        text.iter().any(|l| l.starts_with("151.101.1.140 → fastly (ip prefix 151.101.0.0/16")),
+        text.iter()
+            .any(|l| l.starts_with("151.101.1.140 → fastly (ip prefix 151.101.0.0/16")),
         "{text:#?}"
     );
-    assert!(text.iter().any(|l| l.starts_with("2a04:4e42::396 → fastly (ip prefix 2a04:4e42::/32")), "{text:#?}");
+    assert!(
+        text.iter()
+            .any(|l| l.starts_with("2a04:4e42::396 → fastly (ip prefix 2a04:4e42::/32")),
+        "{text:#?}"
+    );
     // CNAME 0.9 and IP range 0.9 are independent witnesses: 1 - 0.1 * 0.1.
     assert_eq!(confidence(&d, "fastly"), Some(0.99));
     assert_eq!(d.components.len(), 2, "fastly and ns1: {:?}", d.components);
@@ -176,11 +227,17 @@ async fn an_ip_literal_needs_no_dns() {
         probe_http: false,
         ..DiscoverOptions::default()
     };
-    let d = discoverer().discover("151.101.1.140", &opts).await.expect("discovers");
+    let d = discoverer()
+        .discover("151.101.1.140", &opts)
+        .await
+        .expect("discovers");
     assert_eq!(d.host, "151.101.1.140");
     assert_eq!(d.components.len(), 1);
     assert_eq!(d.components[0].id, "fastly");
-    assert_eq!(d.components[0].evidence[0].origin, DependencyOrigin::IpRange);
+    assert_eq!(
+        d.components[0].evidence[0].origin,
+        DependencyOrigin::IpRange
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,9 +255,17 @@ async fn https_headers_and_issuer_on_an_ip_literal() {
         timeout: Duration::from_secs(10),
         ..DiscoverOptions::default()
     };
-    let d = discoverer().discover("127.0.0.1", &opts).await.expect("discovers");
+    let d = discoverer()
+        .discover("127.0.0.1", &opts)
+        .await
+        .expect("discovers");
     let text = lines(&d);
-    assert!(text.contains(&"cf-ray: 8f1c2a3b4d5e6f70-CDG → cloudflare (header cf-ray present)".to_string()), "{text:#?}");
+    assert!(
+        text.contains(
+            &"cf-ray: 8f1c2a3b4d5e6f70-CDG → cloudflare (header cf-ray present)".to_string()
+        ),
+        "{text:#?}"
+    );
     assert!(
         text.contains(&"TLS issuer O=Cloudflare, Inc., CN=Cloudflare Inc ECC CA-3 → cloudflare (tls issuer contains `cloudflare`)".to_string()),
         "{text:#?}"
@@ -226,9 +291,18 @@ async fn a_failed_http_probe_is_recorded_not_fatal() {
         allow_private: true,
         ..options(server.addr)
     };
-    let d = discoverer().discover("www.shop.test", &opts).await.expect("discovers");
+    let d = discoverer()
+        .discover("www.shop.test", &opts)
+        .await
+        .expect("discovers");
     assert!(d.http.is_none());
-    assert!(d.http_error.as_deref().is_some_and(|e| e.contains("connect")), "{:?}", d.http_error);
+    assert!(
+        d.http_error
+            .as_deref()
+            .is_some_and(|e| e.contains("connect")),
+        "{:?}",
+        d.http_error
+    );
     assert_eq!(confidence(&d, "akamai"), Some(0.9));
 }
 
@@ -237,14 +311,25 @@ async fn private_targets_are_refused_unless_allowed() {
     let server = dns().await;
     let d = discoverer();
     let opts = options(server.addr);
-    for host in ["127.0.0.1", "[::1]", "10.1.2.3", "169.254.169.254", "https://192.168.1.1/x"] {
+    for host in [
+        "127.0.0.1",
+        "[::1]",
+        "10.1.2.3",
+        "169.254.169.254",
+        "https://192.168.1.1/x",
+    ] {
         match d.discover(host, &opts).await {
             Err(DiscoverError::Forbidden { .. }) => {}
             other => panic!("{host}: expected Forbidden, got {other:?}"),
         }
     }
     // Every resolved address counts, through CNAMEs too.
-    for host in ["local.shop.test", "www.shop.test", "mixed.shop.test", "six.shop.test"] {
+    for host in [
+        "local.shop.test",
+        "www.shop.test",
+        "mixed.shop.test",
+        "six.shop.test",
+    ] {
         match d.discover(host, &opts).await {
             Err(e @ DiscoverError::Forbidden { .. }) => {
                 assert!(e.to_string().contains("allow_private"), "{e}");
@@ -256,8 +341,14 @@ async fn private_targets_are_refused_unless_allowed() {
         allow_private: true,
         ..opts
     };
-    let found = d.discover("local.shop.test", &allowed).await.expect("allowed");
-    assert_eq!(found.addresses, vec!["127.0.0.1".parse::<IpAddr>().expect("ip")]);
+    let found = d
+        .discover("local.shop.test", &allowed)
+        .await
+        .expect("allowed");
+    assert_eq!(
+        found.addresses,
+        vec!["127.0.0.1".parse::<IpAddr>().expect("ip")]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -265,12 +356,24 @@ async fn names_that_do_not_resolve_are_clear_errors() {
     let server = dns().await;
     let d = discoverer();
     let opts = options(server.addr);
-    let err = d.discover("nothing.shop.test", &opts).await.expect_err("nxdomain");
+    let err = d
+        .discover("nothing.shop.test", &opts)
+        .await
+        .expect_err("nxdomain");
     assert!(matches!(err, DiscoverError::NotFound { .. }), "{err:?}");
-    assert_eq!(err.to_string(), "`nothing.shop.test` does not resolve (NXDOMAIN)");
-    let err = d.discover("dangling.shop.test", &opts).await.expect_err("dangling");
+    assert_eq!(
+        err.to_string(),
+        "`nothing.shop.test` does not resolve (NXDOMAIN)"
+    );
+    let err = d
+        .discover("dangling.shop.test", &opts)
+        .await
+        .expect_err("dangling");
     assert!(
-        matches!(err, DiscoverError::NotFound { .. } | DiscoverError::NoAddress { .. }),
+        matches!(
+            err,
+            DiscoverError::NotFound { .. } | DiscoverError::NoAddress { .. }
+        ),
         "{err:?}"
     );
     let err = d.discover("not a host", &opts).await.expect_err("invalid");
@@ -290,7 +393,10 @@ async fn cname_chains_are_bounded() {
         max_cname_depth: 3,
         ..options(server.addr)
     };
-    let err = d.discover("c0.shop.test", &short).await.expect_err("too long");
+    let err = d
+        .discover("c0.shop.test", &short)
+        .await
+        .expect_err("too long");
     assert!(matches!(err, DiscoverError::CnameChain { .. }), "{err:?}");
     let found = d
         .discover("c0.shop.test", &options(server.addr))

@@ -20,8 +20,10 @@ use crate::iptable::{IpTable, RangeEntry};
 use crate::providers::{ParseError, ProviderSource, SOURCES};
 
 /// The shipped `catalog/components.toml`.
-pub const SHIPPED_COMPONENTS: &str =
-    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalog/components.toml"));
+pub const SHIPPED_COMPONENTS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../catalog/components.toml"
+));
 
 /// File name of the component list, for messages.
 pub const COMPONENTS_FILE: &str = "components.toml";
@@ -161,7 +163,10 @@ impl Catalog {
                 return Err(invalid(
                     "providers",
                     &entry.info.label,
-                    format!("range {} names unknown component `{}`", entry.net, entry.info.component),
+                    format!(
+                        "range {} names unknown component `{}`",
+                        entry.net, entry.info.component
+                    ),
                 ));
             }
         }
@@ -289,7 +294,11 @@ impl Builder {
         let location = format!("component[{i}] `{}`", raw.id);
         validate_component_id(&raw.id).map_err(|m| invalid(COMPONENTS_FILE, &location, m))?;
         if self.index.contains_key(&raw.id) {
-            return Err(invalid(COMPONENTS_FILE, &location, "duplicate component id"));
+            return Err(invalid(
+                COMPONENTS_FILE,
+                &location,
+                "duplicate component id",
+            ));
         }
         self.insert(spec_of(raw, &raw.id, &raw.name, &location)?);
         self.add_rules(raw, &raw.id, None, &location)
@@ -305,7 +314,11 @@ impl Builder {
     fn add_template(&mut self, i: usize, raw: &raw::RawComponent) -> Result<(), CatalogError> {
         let location = format!("component[{i}] `{}`", raw.id);
         let Some((provider, rest)) = raw.id.split_once('/') else {
-            return Err(invalid(COMPONENTS_FILE, &location, "a template id needs a provider first"));
+            return Err(invalid(
+                COMPONENTS_FILE,
+                &location,
+                "a template id needs a provider first",
+            ));
         };
         if !rest.starts_with(REGION) || rest.matches(REGION).count() != 1 {
             return Err(invalid(
@@ -357,7 +370,11 @@ impl Builder {
             let text = match region {
                 Some(region) => text.replace(REGION, region),
                 None if text.contains(REGION) => {
-                    return Err(invalid(COMPONENTS_FILE, &at, "`{region}` outside a template"))
+                    return Err(invalid(
+                        COMPONENTS_FILE,
+                        &at,
+                        "`{region}` outside a template",
+                    ))
                 }
                 None => text.to_string(),
             };
@@ -453,7 +470,11 @@ impl Builder {
         }
         let mut headers = BTreeSet::new();
         for rule in &self.header_rules {
-            if !headers.insert((rule.name.as_str(), rule.value.to_string(), rule.component.as_str())) {
+            if !headers.insert((
+                rule.name.as_str(),
+                rule.value.to_string(),
+                rule.component.as_str(),
+            )) {
                 return Err(invalid(
                     COMPONENTS_FILE,
                     &format!("header `{}`", rule.name),
@@ -468,7 +489,11 @@ impl Builder {
 fn needle(text: &str, at: &str) -> Result<String, CatalogError> {
     let text = text.trim();
     if text.is_empty() || text.len() > 200 {
-        return Err(invalid(COMPONENTS_FILE, at, "match text must have 1 to 200 characters"));
+        return Err(invalid(
+            COMPONENTS_FILE,
+            at,
+            "match text must have 1 to 200 characters",
+        ));
     }
     Ok(text.to_ascii_lowercase())
 }

@@ -26,9 +26,17 @@ fn every_shipped_file_parses_and_validates() {
     assert_eq!(ids, sorted, "ids are sorted and unique");
     for c in catalog.components() {
         validate_component_id(&c.id).expect("valid id");
-        assert!(c.name.as_deref().is_some_and(|n| !n.is_empty()), "{} has a name", c.id);
+        assert!(
+            c.name.as_deref().is_some_and(|n| !n.is_empty()),
+            "{} has a name",
+            c.id
+        );
         if let Some(parent) = component_parent(&c.id) {
-            assert!(catalog.component(parent).is_some(), "{} lacks parent {parent}", c.id);
+            assert!(
+                catalog.component(parent).is_some(),
+                "{} lacks parent {parent}",
+                c.id
+            );
         }
     }
     // Every rule points to a known component.
@@ -39,7 +47,11 @@ fn every_shipped_file_parses_and_validates() {
         assert!(catalog.component(&r.component).is_some(), "{}", r.component);
     }
     for (net, info) in catalog.ip_table().prefixes() {
-        assert!(catalog.component(&info.component).is_some(), "{net} → {}", info.component);
+        assert!(
+            catalog.component(&info.component).is_some(),
+            "{net} → {}",
+            info.component
+        );
         assert_eq!(net, net.trunc(), "{net} is canonical");
     }
 }
@@ -70,8 +82,14 @@ fn design_ids_are_present() {
     ] {
         assert!(catalog.component(id).is_some(), "missing {id}");
     }
-    assert_eq!(catalog.component("aws/us-east-1").map(|c| c.kind), Some(ComponentKind::Region));
-    assert_eq!(catalog.component("aws/cloudfront").map(|c| c.kind), Some(ComponentKind::Cdn));
+    assert_eq!(
+        catalog.component("aws/us-east-1").map(|c| c.kind),
+        Some(ComponentKind::Region)
+    );
+    assert_eq!(
+        catalog.component("aws/cloudfront").map(|c| c.kind),
+        Some(ComponentKind::Cdn)
+    );
     assert_eq!(
         catalog.component("azure/front-door").map(|c| c.kind),
         Some(ComponentKind::FrontDoor)
@@ -84,16 +102,16 @@ fn known_addresses_map_to_provider_and_region() {
     let catalog = shipped();
     let table = catalog.ip_table();
     for (addr, want) in [
-        ("151.101.1.140", "fastly"),        // 151.101.0.0/16, Fastly
-        ("2a04:4e42::1", "fastly"),         // 2a04:4e42::/32
-        ("104.16.132.229", "cloudflare"),   // 104.16.0.0/13
+        ("151.101.1.140", "fastly"),      // 151.101.0.0/16, Fastly
+        ("2a04:4e42::1", "fastly"),       // 2a04:4e42::/32
+        ("104.16.132.229", "cloudflare"), // 104.16.0.0/13
         ("2606:4700::6810:84e5", "cloudflare"),
-        ("13.32.0.1", "aws/cloudfront"),    // CLOUDFRONT 13.32.0.0/15
-        ("3.5.0.10", "aws/us-east-1/s3"),   // S3 us-east-1 3.5.0.0/19
-        ("3.80.0.1", "aws/us-east-1"),      // EC2 us-east-1 3.80.0.0/12
-        ("15.236.0.1", "aws/eu-west-3"),    // EC2 eu-west-3 15.236.0.0/15
+        ("13.32.0.1", "aws/cloudfront"),  // CLOUDFRONT 13.32.0.0/15
+        ("3.5.0.10", "aws/us-east-1/s3"), // S3 us-east-1 3.5.0.0/19
+        ("3.80.0.1", "aws/us-east-1"),    // EC2 us-east-1 3.80.0.0/12
+        ("15.236.0.1", "aws/eu-west-3"),  // EC2 eu-west-3 15.236.0.0/15
         ("34.1.208.1", "google-cloud/africa-south1"),
-        ("8.8.8.8", "google"),              // goog.json, not cloud.json
+        ("8.8.8.8", "google"), // goog.json, not cloud.json
         ("185.199.108.153", "github/pages"),
         ("5.101.96.1", "digitalocean"),
         ("2600:3c00::1", "linode"),
@@ -107,7 +125,11 @@ fn known_addresses_map_to_provider_and_region() {
     // Vultr's geofeed lists the documentation blocks; they are skipped, not mapped.
     assert_eq!(table.lookup("198.51.100.1".parse().expect("address")), None);
     assert_eq!(table.lookup("2001:db8::1".parse().expect("address")), None);
-    let vultr = catalog.sources().iter().find(|s| s.name == "vultr").expect("vultr");
+    let vultr = catalog
+        .sources()
+        .iter()
+        .find(|s| s.name == "vultr")
+        .expect("vultr");
     assert_eq!(vultr.skipped, 6);
 }
 
@@ -129,7 +151,9 @@ fn azure_regions_and_front_door_come_from_service_tags() {
         .find(|(_, i)| i.component == "azure/westeurope")
         .map(|(n, _)| n)
         .expect("westeurope ranges");
-    assert!(table.lookup(we.network()).is_some_and(|m| m.component.starts_with("azure")));
+    assert!(table
+        .lookup(we.network())
+        .is_some_and(|m| m.component.starts_with("azure")));
 }
 
 #[test]
@@ -148,27 +172,49 @@ fn aws_specific_service_beats_amazon_for_the_same_prefix() {
 fn fingerprints_resolve_to_components() {
     let catalog = shipped();
     let cname = |name: &str| {
-        crate::fingerprint::best_name_match(catalog.cname_rules(), name).map(|r| r.component.clone())
+        crate::fingerprint::best_name_match(catalog.cname_rules(), name)
+            .map(|r| r.component.clone())
     };
     assert_eq!(cname("x.map.fastly.net").as_deref(), Some("fastly"));
-    assert_eq!(cname("d111111abcdef8.cloudfront.net").as_deref(), Some("aws/cloudfront"));
+    assert_eq!(
+        cname("d111111abcdef8.cloudfront.net").as_deref(),
+        Some("aws/cloudfront")
+    );
     assert_eq!(
         cname("my-alb-123456.us-east-1.elb.amazonaws.com").as_deref(),
         Some("aws/us-east-1/elb")
     );
-    assert_eq!(cname("b.s3.amazonaws.com").as_deref(), Some("aws/us-east-1/s3"));
-    assert_eq!(cname("b.s3.eu-west-3.amazonaws.com").as_deref(), Some("aws/eu-west-3/s3"));
-    assert_eq!(cname("www.example.com.edgekey.net").as_deref(), Some("akamai"));
-    assert_eq!(cname("myapp-abc.z01.azurefd.net").as_deref(), Some("azure/front-door"));
+    assert_eq!(
+        cname("b.s3.amazonaws.com").as_deref(),
+        Some("aws/us-east-1/s3")
+    );
+    assert_eq!(
+        cname("b.s3.eu-west-3.amazonaws.com").as_deref(),
+        Some("aws/eu-west-3/s3")
+    );
+    assert_eq!(
+        cname("www.example.com.edgekey.net").as_deref(),
+        Some("akamai")
+    );
+    assert_eq!(
+        cname("myapp-abc.z01.azurefd.net").as_deref(),
+        Some("azure/front-door")
+    );
     assert_eq!(cname("notfastly.net"), None);
     let ns = |name: &str| {
         crate::fingerprint::best_name_match(catalog.ns_rules(), name).map(|r| r.component.clone())
     };
     assert_eq!(ns("ns-1234.awsdns-56.org").as_deref(), Some("aws/route53"));
-    assert_eq!(ns("alice.ns.cloudflare.com").as_deref(), Some("cloudflare/dns"));
+    assert_eq!(
+        ns("alice.ns.cloudflare.com").as_deref(),
+        Some("cloudflare/dns")
+    );
     assert_eq!(ns("dns1.p01.nsone.net").as_deref(), Some("ns1"));
     assert_eq!(ns("ns1-05.azure-dns.com").as_deref(), Some("azure/dns"));
-    assert_eq!(ns("ns-cloud-a1.googledomains.com").as_deref(), Some("google-cloud/dns"));
+    assert_eq!(
+        ns("ns-cloud-a1.googledomains.com").as_deref(),
+        Some("google-cloud/dns")
+    );
 }
 
 fn build_with(components: &str) -> Result<Catalog, CatalogError> {
@@ -356,13 +402,13 @@ fn from_dir_reads_a_refreshed_directory() {
     for s in SOURCES {
         std::fs::write(dir.path().join(s.file), s.shipped).expect("write");
     }
-    std::fs::write(
-        dir.path().join("cloudflare-ips-v4.txt"),
-        "1.0.0.0/24\n",
-    )
-    .expect("write");
+    std::fs::write(dir.path().join("cloudflare-ips-v4.txt"), "1.0.0.0/24\n").expect("write");
     let addr = "1.0.0.7".parse().expect("addr");
-    assert_eq!(shipped().ip_table().lookup(addr), None, "not in the shipped lists");
+    assert_eq!(
+        shipped().ip_table().lookup(addr),
+        None,
+        "not in the shipped lists"
+    );
     let catalog = Catalog::from_dir(dir.path()).expect("builds");
     let hit = catalog.ip_table().lookup(addr);
     assert_eq!(hit.map(|m| m.component), Some("cloudflare"));

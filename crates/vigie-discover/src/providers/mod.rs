@@ -76,7 +76,11 @@ pub struct ProviderSource {
 
 macro_rules! shipped {
     ($file:literal) => {
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalog/providers/", $file))
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../catalog/providers/",
+            $file
+        ))
     };
 }
 

@@ -49,10 +49,12 @@ impl<'s> Builder<'s> {
 
     /// Parses and checks a prefix: canonical (no host bits), not absurdly broad.
     fn prefix(&self, location: &str, text: &str) -> Result<IpNet, ParseError> {
-        let net: IpNet = text
-            .trim()
-            .parse()
-            .map_err(|_| self.error(location, format!("`{text}` is not an IP prefix (a.b.c.d/n or x::/n)")))?;
+        let net: IpNet = text.trim().parse().map_err(|_| {
+            self.error(
+                location,
+                format!("`{text}` is not an IP prefix (a.b.c.d/n or x::/n)"),
+            )
+        })?;
         if net.trunc() != net {
             return Err(self.error(
                 location,
@@ -121,7 +123,10 @@ impl<'s> Builder<'s> {
         if ok {
             Ok(region)
         } else {
-            Err(self.error(location, format!("region `{region}` is not a lowercase a-z0-9- name")))
+            Err(self.error(
+                location,
+                format!("region `{region}` is not a lowercase a-z0-9- name"),
+            ))
         }
     }
 
@@ -138,7 +143,10 @@ impl<'s> Builder<'s> {
     }
 }
 
-fn json<T: for<'de> Deserialize<'de>>(source: &ProviderSource, text: &str) -> Result<T, ParseError> {
+fn json<T: for<'de> Deserialize<'de>>(
+    source: &ProviderSource,
+    text: &str,
+) -> Result<T, ParseError> {
     serde_json::from_str(text).map_err(|e| ParseError {
         file: source.file.to_string(),
         location: format!("JSON line {} column {}", e.line(), e.column()),
@@ -151,7 +159,10 @@ pub(super) fn parse(source: &ProviderSource, text: &str) -> Result<ParsedList, P
         return Err(ParseError {
             file: source.file.to_string(),
             location: "file".into(),
-            message: format!("{} bytes is more than the {MAX_FILE_BYTES}-byte limit", text.len()),
+            message: format!(
+                "{} bytes is more than the {MAX_FILE_BYTES}-byte limit",
+                text.len()
+            ),
         });
     }
     match source.format {
@@ -206,7 +217,10 @@ fn aws_component(
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     {
-        return Err(b.error(location, format!("service `{service}` is not an AWS service name")));
+        return Err(b.error(
+            location,
+            format!("service `{service}` is not an AWS service name"),
+        ));
     }
     match service {
         "CLOUDFRONT" | "CLOUDFRONT_ORIGIN_FACING" => return Ok(("aws/cloudfront".into(), 3)),
@@ -224,7 +238,11 @@ fn aws_component(
     }
     let region = b.region(location, region)?;
     let region_id = format!("aws/{region}");
-    b.component(region_id.clone(), ComponentKind::Region, format!("AWS {region}"));
+    b.component(
+        region_id.clone(),
+        ComponentKind::Region,
+        format!("AWS {region}"),
+    );
     if rank < 3 {
         return Ok((region_id, rank));
     }
@@ -240,19 +258,31 @@ fn aws_component(
 fn aws(source: &ProviderSource, text: &str) -> Result<ParsedList, ParseError> {
     let file: AwsFile = json(source, text)?;
     let mut b = Builder::new(source);
-    let v4 = file
-        .prefixes
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (format!("prefixes[{i}]"), &p.ip_prefix, &p.region, &p.service));
-    let v6 = file
-        .ipv6_prefixes
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (format!("ipv6_prefixes[{i}]"), &p.ipv6_prefix, &p.region, &p.service));
+    let v4 = file.prefixes.iter().enumerate().map(|(i, p)| {
+        (
+            format!("prefixes[{i}]"),
+            &p.ip_prefix,
+            &p.region,
+            &p.service,
+        )
+    });
+    let v6 = file.ipv6_prefixes.iter().enumerate().map(|(i, p)| {
+        (
+            format!("ipv6_prefixes[{i}]"),
+            &p.ipv6_prefix,
+            &p.region,
+            &p.service,
+        )
+    });
     for (location, prefix, region, service) in v4.chain(v6) {
         let (component, rank) = aws_component(&mut b, &location, region, service)?;
-        b.add(&location, prefix, &component, format!("AWS {service} {region}"), rank)?;
+        b.add(
+            &location,
+            prefix,
+            &component,
+            format!("AWS {service} {region}"),
+            rank,
+        )?;
     }
     b.finish(format!("createDate {}", file.create_date))
 }
@@ -329,7 +359,10 @@ fn azure(source: &ProviderSource, text: &str) -> Result<ParsedList, ParseError> 
             b.add(&at, prefix, &component, format!("Azure {}", tag.name), rank)?;
         }
     }
-    b.finish(format!("changeNumber {} ({})", file.change_number, file.cloud))
+    b.finish(format!(
+        "changeNumber {} ({})",
+        file.change_number, file.cloud
+    ))
 }
 
 /// Azure's list with only the tags [`azure_tag`] maps, as compact JSON in the same schema.
@@ -372,7 +405,11 @@ struct GooglePrefix {
     scope: Option<String>,
 }
 
-fn google_prefix<'p>(b: &Builder<'_>, location: &str, p: &'p GooglePrefix) -> Result<&'p str, ParseError> {
+fn google_prefix<'p>(
+    b: &Builder<'_>,
+    location: &str,
+    p: &'p GooglePrefix,
+) -> Result<&'p str, ParseError> {
     match (&p.ipv4, &p.ipv6) {
         (Some(v4), None) => Ok(v4),
         (None, Some(v6)) => Ok(v6),
@@ -395,10 +432,20 @@ fn google_cloud(source: &ProviderSource, text: &str) -> Result<ParsedList, Parse
         } else {
             let region = b.region(&location, scope)?;
             let id = format!("google-cloud/{region}");
-            b.component(id.clone(), ComponentKind::Region, format!("Google Cloud {region}"));
+            b.component(
+                id.clone(),
+                ComponentKind::Region,
+                format!("Google Cloud {region}"),
+            );
             id
         };
-        b.add(&location, prefix, &component, format!("Google Cloud {scope}"), 3)?;
+        b.add(
+            &location,
+            prefix,
+            &component,
+            format!("Google Cloud {scope}"),
+            3,
+        )?;
     }
     b.finish(format!("creationTime {}", file.creation_time))
 }
@@ -440,14 +487,24 @@ struct FastlyFile {
 fn fastly(source: &ProviderSource, text: &str) -> Result<ParsedList, ParseError> {
     let file: FastlyFile = json(source, text)?;
     let mut b = Builder::new(source);
-    let v4 = file.addresses.iter().enumerate().map(|(i, p)| (format!("addresses[{i}]"), p));
+    let v4 = file
+        .addresses
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (format!("addresses[{i}]"), p));
     let v6 = file
         .ipv6_addresses
         .iter()
         .enumerate()
         .map(|(i, p)| (format!("ipv6_addresses[{i}]"), p));
     for (location, prefix) in v4.chain(v6) {
-        b.add(&location, prefix, "fastly", "Fastly public-ip-list".into(), 3)?;
+        b.add(
+            &location,
+            prefix,
+            "fastly",
+            "Fastly public-ip-list".into(),
+            3,
+        )?;
     }
     b.finish(String::new())
 }
@@ -464,10 +521,24 @@ struct AkamaiFile {
 fn akamai(source: &ProviderSource, text: &str) -> Result<ParsedList, ParseError> {
     let file: AkamaiFile = json(source, text)?;
     let mut b = Builder::new(source);
-    let v4 = file.ipv4.iter().enumerate().map(|(i, p)| (format!("ipv4[{i}]"), p));
-    let v6 = file.ipv6.iter().enumerate().map(|(i, p)| (format!("ipv6[{i}]"), p));
+    let v4 = file
+        .ipv4
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (format!("ipv4[{i}]"), p));
+    let v6 = file
+        .ipv6
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (format!("ipv6[{i}]"), p));
     for (location, prefix) in v4.chain(v6) {
-        b.add(&location, prefix, "akamai", "Akamai (derived list)".into(), 2)?;
+        b.add(
+            &location,
+            prefix,
+            "akamai",
+            "Akamai (derived list)".into(),
+            2,
+        )?;
     }
     b.finish(format!("last_updated {}", file.last_updated))
 }
@@ -499,13 +570,20 @@ fn oracle(source: &ProviderSource, text: &str) -> Result<ParsedList, ParseError>
         let location = format!("regions[{i}]");
         let name = b.region(&location, &region.region)?;
         let id = format!("oracle-cloud/{name}");
-        b.component(id.clone(), ComponentKind::Region, format!("Oracle Cloud {name}"));
+        b.component(
+            id.clone(),
+            ComponentKind::Region,
+            format!("Oracle Cloud {name}"),
+        );
         for (j, cidr) in region.cidrs.iter().enumerate() {
             let label = format!("Oracle Cloud {name} {}", cidr.tags.join("/"));
             b.add(&format!("{location}.cidrs[{j}]"), &cidr.cidr, &id, label, 3)?;
         }
     }
-    b.finish(format!("last_updated_timestamp {}", file.last_updated_timestamp))
+    b.finish(format!(
+        "last_updated_timestamp {}",
+        file.last_updated_timestamp
+    ))
 }
 
 /// RFC 8805 geofeed: `prefix,country,region,city,postal`; `#` lines are comments.
@@ -588,7 +666,13 @@ fn github(source: &ProviderSource, text: &str) -> Result<ParsedList, ParseError>
         ("git", &file.git, "github"),
     ] {
         for (i, prefix) in list.iter().enumerate() {
-            b.add(&format!("{key}[{i}]"), prefix, component, format!("GitHub meta {key}"), 3)?;
+            b.add(
+                &format!("{key}[{i}]"),
+                prefix,
+                component,
+                format!("GitHub meta {key}"),
+                3,
+            )?;
         }
     }
     b.finish(String::new())
@@ -652,16 +736,24 @@ mod tests {
         let err = src("aws").parse("{\"prefixes\": [").expect_err("truncated");
         assert!(err.location.starts_with("JSON line 1"), "{err}");
 
-        let err = src("cloudflare-v4").parse("173.245.48.0/20\nnot-a-prefix\n").expect_err("bad line");
+        let err = src("cloudflare-v4")
+            .parse("173.245.48.0/20\nnot-a-prefix\n")
+            .expect_err("bad line");
         assert_eq!(err.location, "line 2");
 
-        let err = src("cloudflare-v4").parse("0.0.0.0/0\n").expect_err("too broad");
+        let err = src("cloudflare-v4")
+            .parse("0.0.0.0/0\n")
+            .expect_err("too broad");
         assert!(err.message.contains("broader"), "{err}");
 
-        let err = src("cloudflare-v6").parse("\n# nothing\n").expect_err("empty");
+        let err = src("cloudflare-v6")
+            .parse("\n# nothing\n")
+            .expect_err("empty");
         assert!(err.message.contains("no IP ranges"), "{err}");
 
-        let err = src("linode").parse("2600:3c00::/32\n").expect_err("too few fields");
+        let err = src("linode")
+            .parse("2600:3c00::/32\n")
+            .expect_err("too few fields");
         assert_eq!(err.location, "line 1");
 
         let bad_region = r#"{"changeNumber":1,"cloud":"Public","values":[{"name":"AzureCloud.West Europe","id":"x",
@@ -679,7 +771,11 @@ mod tests {
         let compact = src("azure").stored_form(text).expect("valid");
         assert!(!compact.contains("ActionGroup"));
         let parsed = src("azure").parse(&compact).expect("compact form parses");
-        let got: Vec<&str> = parsed.entries.iter().map(|e| e.info.component.as_str()).collect();
+        let got: Vec<&str> = parsed
+            .entries
+            .iter()
+            .map(|e| e.info.component.as_str())
+            .collect();
         assert_eq!(got, ["azure/westeurope", "azure/front-door"]);
         assert_eq!(parsed.snapshot, "changeNumber 7 (Public)");
     }

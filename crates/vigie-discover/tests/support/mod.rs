@@ -82,7 +82,9 @@ impl DnsServer {
         let mut server = hickory_server::Server::new(catalog);
         let udp = UdpSocket::bind("127.0.0.1:0").await.expect("bind udp");
         let addr = udp.local_addr().expect("udp addr");
-        let tcp = TcpListener::bind(addr).await.expect("bind tcp on the same port");
+        let tcp = TcpListener::bind(addr)
+            .await
+            .expect("bind tcp on the same port");
         server.register_socket(udp);
         server.register_listener(tcp, Duration::from_secs(10), 8192);
         DnsServer {
@@ -113,17 +115,20 @@ pub async fn https_server(
     ca_params
         .distinguished_name
         .push(rcgen::DnType::OrganizationName, issuer_org);
-    ca_params.distinguished_name.push(rcgen::DnType::CommonName, issuer_cn);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, issuer_cn);
     let ca_key = rcgen::KeyPair::generate().expect("ca key");
     let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let leaf_params = rcgen::CertificateParams::new(vec![
-        "www.shop.test".to_string(),
-        "127.0.0.1".to_string(),
-    ])
-    .expect("leaf params");
+    let leaf_params =
+        rcgen::CertificateParams::new(vec!["www.shop.test".to_string(), "127.0.0.1".to_string()])
+            .expect("leaf params");
     let leaf_key = rcgen::KeyPair::generate().expect("leaf key");
-    let leaf = leaf_params.signed_by(&leaf_key, &issuer).expect("leaf cert");
-    let key = rustls::pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der()).expect("key der");
+    let leaf = leaf_params
+        .signed_by(&leaf_key, &issuer)
+        .expect("leaf cert");
+    let key =
+        rustls::pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der()).expect("key der");
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -154,7 +159,9 @@ pub async fn https_server(
                         for (k, v) in headers.iter() {
                             response = response.header(*k, *v);
                         }
-                        Ok::<_, Infallible>(response.body(Full::new(Bytes::new())).expect("response"))
+                        Ok::<_, Infallible>(
+                            response.body(Full::new(Bytes::new())).expect("response"),
+                        )
                     }
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
@@ -169,9 +176,17 @@ pub async fn https_server(
 /// A plain HTTP server on 127.0.0.1 serving `files` by path (with optional redirects: a body
 /// starting with `REDIRECT ` answers 302 to the rest); other paths answer 404.
 pub async fn http_server(files: BTreeMap<String, String>) -> (SocketAddr, Task) {
+    http_server_for(|_| files).await
+}
+
+/// Like [`http_server`], with the files made once the server's address is known (for pages
+/// that link back to the server).
+pub async fn http_server_for(
+    make: impl FnOnce(SocketAddr) -> BTreeMap<String, String>,
+) -> (SocketAddr, Task) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind http");
     let addr = listener.local_addr().expect("addr");
-    let files = Arc::new(files);
+    let files = Arc::new(make(addr));
     let task = tokio::spawn(async move {
         loop {
             let Ok((tcp, _)) = listener.accept().await else {
@@ -195,7 +210,9 @@ pub async fn http_server(files: BTreeMap<String, String>) -> (SocketAddr, Task) 
                             Some(body) => Response::builder()
                                 .status(200)
                                 .body(Full::new(Bytes::from(body.clone()))),
-                            None => Response::builder().status(404).body(Full::new(Bytes::new())),
+                            None => Response::builder()
+                                .status(404)
+                                .body(Full::new(Bytes::new())),
                         };
                         Ok::<_, Infallible>(response.expect("response"))
                     }
