@@ -22,7 +22,20 @@ pub(super) fn build_engine(state: &AppState) -> Result<Engine, ServerError> {
     let store = state.store();
     let store_err = |e: vigie_store::StoreError| ServerError::Store(e.to_string());
     let next_id = store.max_incident_id().map_err(store_err)? + 1;
-    let mut engine = Engine::new(state.directory().topology(), EngineParams::documented())
+    // The engine's topology: declared edges plus those discovered by earlier runs.
+    let mut topology = state.directory().topology();
+    for (service, dependency) in super::discovery::discovered_edges(state).map_err(store_err)? {
+        if let Some(spec) = topology.services.iter_mut().find(|s| s.id == service) {
+            if !spec
+                .depends_on
+                .iter()
+                .any(|d| d.target == dependency.target)
+            {
+                spec.depends_on.push(dependency);
+            }
+        }
+    }
+    let mut engine = Engine::new(topology, EngineParams::documented())
         .with_incident_ids(IncidentIds::starting_at(next_id));
     for (service, check) in state.config().checks() {
         if let Err(e) = engine.set_check_policy(

@@ -49,6 +49,9 @@ pub enum EngineMsg {
     },
 }
 
+/// The first scheduled discovery runs this long after start-up (then daily).
+pub const DISCOVERY_DELAY: Duration = Duration::from_secs(10);
+
 /// Capacity of the engine's input queue; producers wait when it is full.
 pub const ENGINE_QUEUE: usize = 64 * 1024;
 
@@ -99,8 +102,19 @@ impl Server {
             options.admin_token_env.as_deref(),
             config.admin.token_file.as_deref(),
         )?;
+        let catalog = match vigie_discover::Catalog::shipped() {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::warn!(error = %e, "provider catalogue unavailable; discovery is off");
+                None
+            }
+        };
         let state_options = StateOptions {
             admin_token,
+            catalog_components: catalog
+                .as_ref()
+                .map(|c| c.components().to_vec())
+                .unwrap_or_default(),
             ..StateOptions::default()
         };
         let state = {
@@ -126,9 +140,13 @@ impl Server {
         state.attach_engine(engine_tx.clone());
         let engine = {
             let state = state.clone();
-            tokio::task::spawn_blocking(move || engine_task::build_engine(&state))
-                .await
-                .map_err(|e| ServerError::Store(e.to_string()))??
+            tokio::task::spawn_blocking(move || {
+                discovery::sync_declared_and_rebuild(&state)
+                    .map_err(|e| ServerError::Store(e.to_string()))?;
+                engine_task::build_engine(&state)
+            })
+            .await
+            .map_err(|e| ServerError::Store(e.to_string()))??
         };
         tasks.spawn(engine_task::run(
             engine,
@@ -138,6 +156,17 @@ impl Server {
         ));
         let scheduler = probes::start(&state, engine_tx, &mut tasks);
         tasks.spawn(housekeeping(state.clone(), stop_rx.clone()));
+        if let Some(catalog) = catalog {
+            let (discovery_tx, discovery_rx) = mpsc::channel(16);
+            state.attach_discovery(discovery_tx);
+            tasks.spawn(discovery::task(
+                state.clone(),
+                catalog,
+                discovery_rx,
+                stop_rx.clone(),
+                DISCOVERY_DELAY,
+            ));
+        }
         Ok(Server {
             state,
             listener,
