@@ -17,8 +17,13 @@
 //! [`ReportWriterConfig::linger`] adds an optional wait after the first report of a batch
 //! for more to arrive. It only pays off when submitters are few and commits are very cheap;
 //! it adds its full duration to the latency of every report at low load. The default is 0
-//! (pure "take what is queued"), which measured best for the loopback intake benchmark;
-//! see `cargo bench -p vigie-store --bench report_writer` for figures on your disk.
+//! (pure "take what is queued"), which measured best at every concurrency.
+//!
+//! Measured with `cargo bench -p vigie-store --bench report_writer` (2-core VM, ext4 on a
+//! virtual disk, other builds running): one transaction per report 307 reports/s (3.3 ms
+//! per fsync); group commit with linger 0 at 16 / 64 / 256 concurrent submitters
+//! 12.6k / 22.6k / 25.7k reports/s, p99 acknowledgement 7.9 / 11.9 / 26.6 ms, mean batch
+//! 10 / 43 / 183. A 2 ms linger lowered throughput at every level (4.8k / 12.3k / 24.0k).
 //!
 //! # Async callers
 //!
