@@ -242,6 +242,36 @@ fn pages_render_inert_and_localised_in_chromium() {
         page.eval("document.querySelector('tr[data-service=\"news\"]').hidden"),
         Value::Bool(true)
     );
+
+    // Keyboard: the first Tab lands on the skip link, which is then visible.
+    page.call(
+        "Input.dispatchKeyEvent",
+        serde_json::json!({"type": "keyDown", "key": "Tab", "code": "Tab", "windowsVirtualKeyCode": 9}),
+    );
+    page.call(
+        "Input.dispatchKeyEvent",
+        serde_json::json!({"type": "keyUp", "key": "Tab", "code": "Tab", "windowsVirtualKeyCode": 9}),
+    );
+    assert_eq!(
+        page.eval("document.activeElement.className"),
+        Value::from("skip")
+    );
+    assert_eq!(
+        page.eval("document.activeElement.getBoundingClientRect().left >= 0"),
+        Value::Bool(true)
+    );
+
+    // Dark mode follows the system preference.
+    page.call(
+        "Emulation.setEmulatedMedia",
+        serde_json::json!({"features": [{"name": "prefers-color-scheme", "value": "dark"}]}),
+    );
+    page.goto(&format!("{}/s/shop", server.url));
+    assert_eq!(
+        page.eval("getComputedStyle(document.body).backgroundColor"),
+        Value::from("rgb(18, 20, 23)")
+    );
+    page.screenshot(&dir.join("service-dark.png"));
     drop(server);
 }
 
