@@ -64,7 +64,8 @@ impl Dns {
         Ok(Dns { resolver })
     }
 
-    /// Records of `record_type` at `name` (absolute); an empty answer is `Ok(vec![])`.
+    /// Records of `record_type` owned by `name` itself (a recursive resolver may add records
+    /// of a CNAME target: those are not `name`'s); an empty answer is `Ok(vec![])`.
     async fn query(&self, name: &str, record_type: RecordType) -> Result<Vec<RData>, DnsFailure> {
         let fqdn = format!("{name}.");
         match self.resolver.lookup(fqdn.as_str(), record_type).await {
@@ -72,6 +73,7 @@ impl Dns {
                 .answers()
                 .iter()
                 .filter(|r| r.record_type() == record_type)
+                .filter(|r| normalize_name(&r.name.to_ascii()) == name)
                 .map(|r| r.data.clone())
                 .collect()),
             Err(e) if e.is_nx_domain() => Err(DnsFailure::NxDomain),

@@ -27,8 +27,12 @@ enum Command {
     Check(cmd::check::Args),
     /// Validate a configuration file, or print the built-in example.
     Config(cmd::config::Args),
+    /// Find which CDN, cloud, region and DNS provider a host relies on, and why.
+    Discover(cmd::discover::Args),
     /// Measure detectors against labelled data (`vigie eval nab DIR`).
     Eval(cmd::eval::Args),
+    /// The provider IP lists behind discovery: list them, or refresh them from the official URLs.
+    Providers(cmd::providers::Args),
     /// Send a crowd report ("SERVICE does not work for me") to a running server.
     Report(cmd::report::Args),
     /// Score any `timestamp,value` CSV causally: writes `timestamp,value,anomaly_score`.
@@ -44,7 +48,9 @@ fn main() -> ExitCode {
         Command::BlastRadius(args) => cmd::blast_radius::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::Config(args) => cmd::config::run(args),
+        Command::Discover(args) => cmd::discover::run(args),
         Command::Eval(args) => cmd::eval::run(args),
+        Command::Providers(args) => cmd::providers::run(args),
         Command::Report(args) => cmd::report::run(args),
         Command::ScoreSeries(args) => cmd::score_series::run(args),
         Command::Serve(args) => cmd::serve::run(args),

@@ -3,7 +3,9 @@
 pub mod blast_radius;
 pub mod check;
 pub mod config;
+pub mod discover;
 pub mod eval;
+pub mod providers;
 pub mod report;
 pub mod score_series;
 pub mod serve;
