@@ -35,6 +35,8 @@ enum Command {
     Providers(cmd::providers::Args),
     /// Send a crowd report ("SERVICE does not work for me") to a running server.
     Report(cmd::report::Args),
+    /// Generate realistic scenarios with their truth (`vigie scenario generate OUT`).
+    Scenario(cmd::scenario::Args),
     /// Score any `timestamp,value` CSV causally: writes `timestamp,value,anomaly_score`.
     ScoreSeries(cmd::score_series::Args),
     /// Run the server: probes, detection, the status page and the API.
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => cmd::eval::run(args),
         Command::Providers(args) => cmd::providers::run(args),
         Command::Report(args) => cmd::report::run(args),
+        Command::Scenario(args) => cmd::scenario::run(args),
         Command::ScoreSeries(args) => cmd::score_series::run(args),
         Command::Serve(args) => cmd::serve::run(args),
     };

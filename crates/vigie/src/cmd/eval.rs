@@ -23,6 +23,9 @@ pub enum EvalCommand {
     /// labels/combined_windows.json) for the standard, reward_low_FP_rate and
     /// reward_low_FN_rate profiles.
     Nab(NabArgs),
+    /// Replay every NAME.jsonl + NAME.truth.json in a directory through the engine and score
+    /// detection and attribution (docs/evaluation.md).
+    Scenarios(super::eval_scenarios::Args),
 }
 
 #[derive(clap::Args)]
@@ -40,6 +43,7 @@ pub struct NabArgs {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         EvalCommand::Nab(a) => run_nab(a),
+        EvalCommand::Scenarios(a) => super::eval_scenarios::run(a),
     }
 }
 

@@ -5,8 +5,10 @@ pub mod check;
 pub mod config;
 pub mod discover;
 pub mod eval;
+pub mod eval_scenarios;
 pub mod providers;
 pub mod report;
+pub mod scenario;
 pub mod score_series;
 pub mod serve;
 
