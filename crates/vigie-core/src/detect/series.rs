@@ -56,6 +56,9 @@ pub struct SeriesParams {
     /// How the second stage combines: 0 its surprise only, 1 the maximum with the raw
     /// surprise, 2 their mean.
     pub likelihood_mode: u8,
+    /// Extrapolation beyond the history's extremes: 0 in interquartile ranges, 1 with an
+    /// exponential tail fitted above the 90th (below the 10th) percentile.
+    pub tail_model: u8,
 }
 
 impl Default for SeriesParams {
@@ -73,6 +76,7 @@ impl Default for SeriesParams {
             views: 31,
             likelihood_window: 0,
             likelihood_mode: 0,
+            tail_model: 0,
         }
     }
 }
@@ -133,6 +137,7 @@ impl RankedHistory {
         -ln_p / std::f64::consts::LN_10
     }
 
+    /// Fallback scale: the interquartile range, or half the range when it is zero.
     fn spread(&self) -> f64 {
         let n = self.sorted.len();
         let (lo, hi) = (self.sorted[0], self.sorted[n - 1]);
@@ -140,12 +145,46 @@ impl RankedHistory {
         if iqr > 0.0 {
             iqr
         } else {
+            // Degenerate history (mostly one value): use the full range, or the magnitude.
             ((hi - lo) / 2.0).max(1e-9 * (1.0 + hi.abs().max(lo.abs())))
         }
     }
 
+    /// Scale of the upper (or lower) tail, for extrapolating beyond the extreme value.
+    ///
+    /// Fitting an exponential tail `P(X > q + y) = P(X > q) e^(-y/β)` above the 90th
+    /// percentile, the expected maximum of n values sits `β ln(n / 10)` above it, so
+    /// `β ≈ (max - q90) / ln(n / 10)`. Heavy-tailed series (tweet counts) get a wide scale
+    /// and new records there surprise less than in a series with Gaussian noise.
+    fn tail_scale(&self, upper: bool) -> f64 {
+        let n = self.sorted.len();
+        let fallback = self.spread();
+        if n < 40 {
+            return fallback;
+        }
+        let gap = if upper {
+            self.sorted[n - 1] - self.quantile(0.9)
+        } else {
+            self.quantile(0.1) - self.sorted[0]
+        };
+        let beta = gap / (n as f64 / 10.0).ln();
+        if beta > 0.0 {
+            beta
+        } else {
+            fallback
+        }
+    }
+
+    fn scale(&self, upper: bool, model: u8) -> f64 {
+        if model == 1 {
+            self.tail_scale(upper)
+        } else {
+            self.spread()
+        }
+    }
+
     /// `-log10` of the two-sided rank p-value of `x`, extrapolated beyond the range.
-    fn surprise(&self, x: f64) -> f64 {
+    fn surprise(&self, x: f64, model: u8) -> f64 {
         let n = self.sorted.len();
         if n == 0 {
             return 0.0;
@@ -158,17 +197,10 @@ impl RankedHistory {
         let mut ln_p = (2.0 * (tail + 1.0) / (n as f64 + 1.0)).min(1.0).ln();
         let lo = self.sorted[0];
         let hi = self.sorted[n - 1];
-        let iqr = self.quantile(0.75) - self.quantile(0.25);
-        let spread = if iqr > 0.0 {
-            iqr
-        } else {
-            // Degenerate history (mostly one value): use the full range, or the magnitude.
-            ((hi - lo) / 2.0).max(1e-9 * (1.0 + hi.abs().max(lo.abs())))
-        };
         if x > hi {
-            ln_p -= (x - hi) / spread;
+            ln_p -= (x - hi) / self.scale(true, model);
         } else if x < lo {
-            ln_p -= (lo - x) / spread;
+            ln_p -= (lo - x) / self.scale(false, model);
         }
         -ln_p / std::f64::consts::LN_10
     }
@@ -305,7 +337,7 @@ impl SeriesScorer {
         let mut judge = |h: &RankedHistory, stat: Option<f64>, bit: u8| {
             if let (Some(v), true) = (stat, p.views & bit != 0) {
                 if h.len() >= p.min_history {
-                    best = best.max(h.surprise(v));
+                    best = best.max(h.surprise(v, p.tail_model));
                     views += 1;
                 }
             }
