@@ -15,6 +15,10 @@
 //! vigie_store::store_conformance_tests!(TempSqlite(tempfile::tempdir().unwrap()));
 //! ```
 //!
+//! A PostgreSQL backend would do the same behind its cargo feature, reading its server's URL
+//! from an environment variable (e.g. `VIGIE_TEST_POSTGRES_URL`) and creating one schema per
+//! `TestBackend`.
+//!
 //! Each case takes the backend, opens it (several times for the persistence cases) and
 //! panics with a message on the first violation. Cases never depend on each other; the
 //! expression given to the macro is evaluated once per case, so each gets an empty store.

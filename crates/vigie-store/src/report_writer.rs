@@ -29,7 +29,8 @@
 //!
 //! The writer uses only `std` channels. From async code use [`ReportWriter::submit_with`]
 //! with a closure that completes a `tokio::sync::oneshot` sender; the closure runs on the
-//! writer thread and must not block. If the writer thread dies, pending closures are dropped
+//! writer thread and must not block (a panicking closure is caught and logged; the writer
+//! goes on). If the writer thread dies, pending closures are dropped
 //! without being called (the oneshot receiver then reports the sender gone: answer 503).
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -305,7 +306,7 @@ fn commit<S: ReportSink + ?Sized>(sink: &S, batch: &mut Vec<Job>, counters: &Cou
             counters.reports.fetch_add(n, Ordering::Relaxed);
             counters.largest_batch.fetch_max(n, Ordering::Relaxed);
             for (job, id) in batch.drain(..).zip(ids) {
-                (job.reply)(Ok(id));
+                answer(job.reply, Ok(id));
             }
         }
         Ok(ids) => {
@@ -327,6 +328,15 @@ fn fail_all(batch: &mut Vec<Job>, err: &StoreError, counters: &Counters) {
         .failed
         .fetch_add(batch.len() as u64, Ordering::Relaxed);
     for job in batch.drain(..) {
-        (job.reply)(Err(err.clone()));
+        answer(job.reply, Err(err.clone()));
+    }
+}
+
+/// Calls a submitter's reply, containing a panic so one bad closure cannot stop the writer
+/// and strand every later report.
+fn answer(reply: Reply, result: StoreResult<ReportId>) {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || reply(result)));
+    if outcome.is_err() {
+        tracing::error!("a report reply closure panicked; the writer goes on");
     }
 }

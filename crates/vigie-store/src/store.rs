@@ -20,6 +20,9 @@
 //!   out-of-bounds values are refused with [`StoreError::Invalid`] naming the field; a batch
 //!   with one bad record writes nothing.
 //! * **Errors** are backend-neutral ([`StoreError`]); map them to HTTP statuses in one place.
+//! * **Ordering.** Wherever results are "sorted by service" (or target, check, …), the order
+//!   is bytewise on the UTF-8 text, as Rust's `str` orders it (SQLite's default `BINARY`
+//!   collation; a PostgreSQL backend needs `COLLATE "C"`).
 //!
 //! # Contract for implementers
 //!

@@ -267,3 +267,20 @@ fn linger_waits_for_more_reports_but_not_forever() {
     assert!(id >= 1);
     assert_eq!(writer.stats().batches, 1);
 }
+
+#[test]
+fn a_panicking_reply_does_not_stop_the_writer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(tmp.path()).unwrap());
+    let writer = ReportWriter::spawn(Arc::clone(&store), ReportWriterConfig::default()).unwrap();
+    writer
+        .submit_with(report(0), |_| panic!("a careless reply closure"))
+        .unwrap();
+    let id = writer
+        .submit(report(1))
+        .unwrap()
+        .wait_timeout(PATIENCE)
+        .unwrap();
+    assert!(id >= 1);
+    assert_eq!(store.report_total("shop").unwrap(), 2);
+}
