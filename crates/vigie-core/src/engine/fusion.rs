@@ -19,7 +19,9 @@
 //! | unknown | reports seen before | operational | no probes; reports at their usual level |
 //! | unknown | nothing | unknown | no evidence at all |
 //!
-//! `elevated` reports never change a state on their own. Hysteresis: a worse candidate is
+//! `elevated` reports never change a state on their own, and neither does a `surge` while the
+//! service has less than [`FusionParams::report_warmup_minutes`] of report history (it counts
+//! as `elevated` then; `overwhelming` counts at once). Hysteresis: a worse candidate is
 //! taken at once; leaving an impaired state needs the candidate to stay better for
 //! [`FusionParams::recovery_hold_ms`] (probe recoveries are already confirmed by their own
 //! recovery thresholds; report surges fade gradually and would otherwise flap).
@@ -37,6 +39,10 @@ pub struct FusionParams {
     /// A service incident resolves only after its service stayed unimpaired this long;
     /// an impairment within it continues the same incident.
     pub incident_resolve_hold_ms: i64,
+    /// Minutes of report history a service needs before a `surge` (not `overwhelming`) can
+    /// change its state: until then the detector's baseline is mostly its prior, and the
+    /// first minutes of any new service would look like a surge against it.
+    pub report_warmup_minutes: f64,
 }
 
 impl Default for FusionParams {
@@ -44,6 +50,7 @@ impl Default for FusionParams {
         FusionParams {
             recovery_hold_ms: 3 * MINUTE_MS,
             incident_resolve_hold_ms: 10 * MINUTE_MS,
+            report_warmup_minutes: 30.0,
         }
     }
 }

@@ -356,9 +356,15 @@ impl Engine {
             slot.probes.evaluate(now, &params.probes);
         }
         let official = slot.official.as_ref().map(|o| o.status);
+        let mut surge = *slot.reports.verdict();
+        if surge.level == SurgeLevel::Surge
+            && slot.reports.detector().history_minutes() < params.fusion.report_warmup_minutes
+        {
+            surge.level = SurgeLevel::Elevated; // still learning what normal is
+        }
         let evidence = Evidence {
             probe: slot.probes.verdict(),
-            surge: slot.reports.verdict(),
+            surge: &surge,
             official,
             has_reports: slot.reports.any(),
         };

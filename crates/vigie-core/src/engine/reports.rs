@@ -88,6 +88,9 @@ pub struct ServiceReports {
     counted: u64,
     /// Counted reports since the last assessment.
     fresh: bool,
+    /// The last assessment already judged the open minute's final count (it held only
+    /// batches, which describe their whole minute, or nothing): closing it changes nothing.
+    judged_full: bool,
     verdict: SurgeVerdict,
     assessed_minute: Timestamp,
     /// Time of the first report of the current run of non-normal verdicts.
@@ -118,6 +121,7 @@ impl ServiceReports {
             received: 0,
             counted: 0,
             fresh: false,
+            judged_full: true,
             verdict: NORMAL,
             assessed_minute: Timestamp::from_millis(i64::MIN / 2),
             surge_since: None,
@@ -289,25 +293,34 @@ impl ServiceReports {
         let longest = p.windows.last().copied().unwrap_or(1).max(1);
         let min_reporters = p.min_reporters;
         let new_minute = minute != self.assessed_minute;
-        if !(self.fresh || new_minute || before != SurgeLevel::Normal) {
+        if !(self.fresh || before != SurgeLevel::Normal || (new_minute && !self.judged_full)) {
+            self.assessed_minute = minute;
             return false;
         }
         let window_start = minute.plus_millis(-(i64::from(longest) - 1) * MINUTE_MS);
-        let partial = if self.current.minute == minute {
+        let open = self.current.minute == minute;
+        let batches_only = !open || self.current_batched == self.current.distinct;
+        // A minute of batches is judged as complete (at its last instant): a batch is the
+        // whole minute's count. Individually timed reports are judged as they arrive, with
+        // batches in the same minute spread evenly over it.
+        let (judge_at, partial) = if !open {
+            (now, 0)
+        } else if batches_only {
+            (minute.plus_millis(MINUTE_MS - 1), self.current.distinct)
+        } else {
             let elapsed = now.millis_since(minute) as f64 / MINUTE_MS as f64;
             let share = elapsed.clamp(p.min_partial_fraction.min(1.0), 1.0);
             let spread = (f64::from(self.current_batched) * share).round() as u32;
-            self.current.distinct - self.current_batched + spread
-        } else {
-            0
+            (now, self.current.distinct - self.current_batched + spread)
         };
         let in_window = partial.saturating_add(self.closed_sum(window_start, minute));
         self.verdict = if in_window >= min_reporters.max(1) || before != SurgeLevel::Normal {
-            self.detector.assess(now, partial)
+            self.detector.assess(judge_at, partial)
         } else {
             NORMAL
         };
         self.fresh = false;
+        self.judged_full = batches_only;
         self.assessed_minute = minute;
         let after = self.verdict.level;
         if after == SurgeLevel::Normal {
