@@ -166,3 +166,12 @@ fn unreadable_stored_value_is_corrupt_not_a_panic() {
     assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
     assert!(err.to_string().contains("on_fire"), "{err}");
 }
+
+#[test]
+fn empty_data_directory_path_is_refused() {
+    let err = SqliteStore::open(Path::new("")).unwrap_err();
+    match err {
+        StoreError::DataDir { reason, .. } => assert!(reason.contains("empty"), "{reason}"),
+        other => panic!("expected DataDir, got {other:?}"),
+    }
+}

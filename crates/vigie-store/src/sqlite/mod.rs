@@ -187,6 +187,9 @@ fn prepare_dir(dir: &Path) -> StoreResult<()> {
         path: dir.to_path_buf(),
         reason,
     };
+    if dir.as_os_str().is_empty() {
+        return Err(bad("the path is empty".into()));
+    }
     match std::fs::metadata(dir) {
         Ok(m) if !m.is_dir() => return Err(bad("exists and is not a directory".into())),
         Ok(_) => {}
