@@ -33,6 +33,8 @@ enum Command {
     Eval(cmd::eval::Args),
     /// The provider IP lists behind discovery: list them, or refresh them from the official URLs.
     Providers(cmd::providers::Args),
+    /// Run the engine over a scenario file and print its conclusions as JSON lines.
+    Replay(cmd::replay::Args),
     /// Send a crowd report ("SERVICE does not work for me") to a running server.
     Report(cmd::report::Args),
     /// Generate realistic scenarios with their truth (`vigie scenario generate OUT`).
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Discover(args) => cmd::discover::run(args),
         Command::Eval(args) => cmd::eval::run(args),
         Command::Providers(args) => cmd::providers::run(args),
+        Command::Replay(args) => cmd::replay::run(args),
         Command::Report(args) => cmd::report::run(args),
         Command::Scenario(args) => cmd::scenario::run(args),
         Command::ScoreSeries(args) => cmd::score_series::run(args),

@@ -7,6 +7,7 @@ pub mod discover;
 pub mod eval;
 pub mod eval_scenarios;
 pub mod providers;
+pub mod replay;
 pub mod report;
 pub mod scenario;
 pub mod score_series;
