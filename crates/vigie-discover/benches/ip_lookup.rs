@@ -8,6 +8,8 @@ use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use vigie_discover::catalog::SHIPPED_COMPONENTS;
+use vigie_discover::providers::SOURCES;
 use vigie_discover::Catalog;
 
 const BATCH: usize = 4096;
@@ -87,6 +89,17 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    // What `Catalog::shipped()` costs once per process: parse ~3.7 MB of lists, build the table.
+    let mut build = c.benchmark_group("catalog");
+    build.sample_size(10);
+    build.bench_function("build_shipped", |b| {
+        b.iter(|| {
+            let lists = SOURCES.iter().map(|s| (s, s.shipped.to_string()));
+            Catalog::build(SHIPPED_COMPONENTS, lists).map(|c| c.components().len())
+        })
+    });
+    build.finish();
 }
 
 criterion_group!(benches, bench);
