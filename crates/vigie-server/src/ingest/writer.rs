@@ -42,12 +42,18 @@ pub(crate) struct AfterCommit {
 }
 
 impl AfterCommit {
-    fn apply(&self, reports: &[NewReport]) {
+    /// Counts the reports (before the waiters are answered, so a client that reads the
+    /// total right after its 202 sees its report).
+    fn count(&self, reports: &[NewReport]) {
         for r in reports {
             if let Some(n) = self.totals.get(&r.service) {
                 n.fetch_add(1, Ordering::Relaxed);
             }
         }
+    }
+
+    /// Forwards the counted reports to the engine (after the waiters are answered).
+    fn forward(&self, reports: &[NewReport]) {
         let engine = self
             .engine
             .read()
@@ -125,10 +131,11 @@ fn commit_loop(
         metrics.report_batch(reports.len(), started.elapsed());
         match result {
             Ok(ids) if ids.len() == batch.len() => {
-                after.apply(&reports);
+                after.count(&reports);
                 for (job, id) in batch.drain(..).zip(ids) {
                     let _ = job.reply.send(Ok(id));
                 }
+                after.forward(&reports);
             }
             Ok(ids) => {
                 let e = StoreError::Internal(format!(
