@@ -164,6 +164,42 @@ pub fn ln_gamma_lower(a: f64, x: f64) -> f64 {
     }
 }
 
+/// `ln Q(a, x)`, the log of the regularised upper incomplete gamma function, for a > 0.
+pub fn ln_gamma_upper(a: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x < a + 1.0 {
+        // Q = 1 - P is not small here.
+        let p = ln_gamma_lower(a, x).exp();
+        return (-p.min(1.0)).ln_1p();
+    }
+    let ln_front = a * x.ln() - x - ln_gamma(a);
+    let mut b = x + 1.0 - a;
+    let mut c = 1.0 / FPMIN;
+    let mut d = 1.0 / b;
+    let mut h = d;
+    for i in 1..=MAX_ITER {
+        let an = -(i as f64) * (i as f64 - a);
+        b += 2.0;
+        d = an * d + b;
+        if d.abs() < FPMIN {
+            d = FPMIN;
+        }
+        c = b + an / c;
+        if c.abs() < FPMIN {
+            c = FPMIN;
+        }
+        d = 1.0 / d;
+        let del = d * c;
+        h *= del;
+        if (del - 1.0).abs() < EPS {
+            break;
+        }
+    }
+    ln_front + h.ln()
+}
+
 /// `ln P(X >= k)` for X ~ Poisson(mean).
 pub fn ln_poisson_upper(k: f64, mean: f64) -> f64 {
     if k <= 0.0 {
@@ -264,6 +300,16 @@ mod tests {
                 term *= (k as f64 + r) / (k as f64 + 1.0) * (1.0 - p);
             }
         }
+    }
+
+    #[test]
+    fn upper_gamma_complements_lower() {
+        for &(a, x) in &[(1.0, 0.5), (2.0, 3.0), (5.0, 2.0), (3.0, 30.0), (0.5, 0.1)] {
+            let sum = ln_gamma_lower(a, x).exp() + ln_gamma_upper(a, x).exp();
+            assert!(close(sum, 1.0, 1e-10), "a {a} x {x}: {sum}");
+        }
+        // Q(1, x) = e^-x, even far in the tail.
+        assert!(close(ln_gamma_upper(1.0, 800.0), -800.0, 1e-10));
     }
 
     #[test]
