@@ -14,9 +14,10 @@
 //!   distribution-free and calibrated whatever the units, so one threshold fits every series;
 //!   beyond the range of the history the p-value keeps falling exponentially with the
 //!   distance in units of the interquartile range, so new extremes are ordered;
-//! * the row's **surprise** is the largest `-log10 p` over views, Bonferroni-corrected for the
-//!   number of views; a row is judged first and learnt afterwards, so the score of row i uses
-//!   rows 0..i only;
+//! * the row's **surprise** combines the views: Fisher's method (`-2 Σ ln p` against a χ²
+//!   with `2k` degrees of freedom) for evidence several views share, or the strongest view
+//!   Bonferroni-corrected for evidence only one sees, whichever is stronger; a row is judged
+//!   first and learnt afterwards, so the score of row i uses rows 0..i only;
 //! * **one alarm per event**: after a row whose surprise reaches `alarm_surprise`, the next
 //!   `refractory_rows` rows are damped by `refractory_discount` (an incident is reported
 //!   once, as the engine does for services);
