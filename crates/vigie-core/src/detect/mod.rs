@@ -384,6 +384,12 @@ impl ReportDetector {
         mean.max(1e-6)
     }
 
+    /// The expected count of the minute starting at `minute`: the baseline's mean alone,
+    /// without the band's search, cheap enough for a caller to pre-screen before `assess`.
+    pub fn expected_mean(&self, minute: Timestamp) -> f64 {
+        self.mean_at(minute_index(minute))
+    }
+
     /// Expected count and upper band for the minute starting at `minute`.
     pub fn expected(&self, minute: Timestamp) -> Band {
         let mu = self.mean_at(minute_index(minute));

@@ -32,7 +32,7 @@ pub use incidents::ServiceIncident;
 pub use probes::{
     CheckMachine, ProbeParams, ProbeThresholds, ProbeVerdict, VantageCheck, VantageVerdict,
 };
-pub use reports::{MinuteCounts, ReportParams, KIND_SLOTS};
+pub use reports::{MinuteCounts, ReportParams, SurgeScreen, KIND_SLOTS};
 
 use fusion::Evidence;
 use intern::Interner;
@@ -153,6 +153,7 @@ pub struct Engine {
     components: Interner,
     component_official: Vec<Option<OfficialView>>,
     incident_ids: IncidentIds,
+    screen: SurgeScreen,
     /// Root-cause attribution (`None` when the topology cannot make a dependency graph).
     attributor: Option<crate::attribute::Attributor>,
     resolved: VecDeque<ServiceIncident>,
@@ -200,6 +201,7 @@ impl Engine {
             components.intern(&c.id);
         }
         let component_official = vec![None; components.len()];
+        let screen = SurgeScreen::new(&params.detect);
         let attributor = crate::attribute::Attributor::new(
             &topology,
             crate::attribute::AttributionParams::default(),
@@ -214,6 +216,7 @@ impl Engine {
             components,
             component_official,
             incident_ids: IncidentIds::default(),
+            screen,
             attributor,
             resolved: VecDeque::new(),
             last_tick: None,
@@ -351,7 +354,7 @@ impl Engine {
         let params = &self.params;
         let slot = &mut self.services[ix];
         slot.dirty = false;
-        slot.reports.update(now, &params.reports);
+        slot.reports.update(now, &params.reports, &mut self.screen);
         if slot.probes.needs_evaluation(now) {
             slot.probes.evaluate(now, &params.probes);
         }

@@ -42,6 +42,66 @@ impl Default for ReportParams {
     }
 }
 
+/// A sound pre-screen before [`ReportDetector::assess`], shared by every service.
+///
+/// For each window the detector's surprise can reach `elevated_surprise` only if the
+/// window's count reaches the smallest count `k` with
+/// `-(ln P_NB(X ≥ k; μ, φ) + ln #windows) / ln 10 ≥ elevated_surprise`. That `k` depends
+/// only on the expectation μ and dispersion φ, so it is memoised on a grid, always rounding
+/// μ and φ *down* (a lower μ or φ gives a lower `k`: the screen errs towards assessing).
+/// μ is taken at [`SCREEN_SAFETY`] of the current baseline, because the detector judges closed
+/// minutes against the expectation they had when they closed.
+#[derive(Clone, Debug)]
+pub struct SurgeScreen {
+    memo: FxHashMap<(i32, i32), u32>,
+    ln_windows: f64,
+    elevated: f64,
+}
+
+/// Share of the current expectation the screen assumes (see [`SurgeScreen`]).
+pub const SCREEN_SAFETY: f64 = 0.8;
+const GRID_MEAN: f64 = 0.05; // ln steps: ≈ 5% for μ
+const GRID_PHI: f64 = 0.1; // ≈ 10% for φ
+
+impl SurgeScreen {
+    pub fn new(detect: &DetectParams) -> Self {
+        SurgeScreen {
+            memo: FxHashMap::default(),
+            ln_windows: (detect.windows.len().max(1) as f64).ln(),
+            elevated: detect.elevated_surprise,
+        }
+    }
+
+    /// The smallest count that could be `Elevated` against expectation `mean`.
+    pub fn threshold(&mut self, mean: f64, phi: f64) -> u32 {
+        let qm = (mean.max(1e-9).ln() / GRID_MEAN).floor() as i32;
+        let qp = (phi.max(1e-9).ln() / GRID_PHI).floor() as i32;
+        let (ln_windows, elevated) = (self.ln_windows, self.elevated);
+        *self.memo.entry((qm, qp)).or_insert_with(|| {
+            let m = (f64::from(qm) * GRID_MEAN).exp();
+            let p = (f64::from(qp) * GRID_PHI).exp();
+            let reaches = |k: u64| {
+                let ln_p = crate::detect::tail::ln_nb_upper(k as f64, m, p);
+                -(ln_p + ln_windows) / std::f64::consts::LN_10 >= elevated
+            };
+            let mut hi = (m.ceil() as u64).max(1);
+            while !reaches(hi) && hi < (1 << 31) {
+                hi *= 2;
+            }
+            let mut lo = 0u64;
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if reaches(mid) {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            hi.min(u64::from(u32::MAX)) as u32
+        })
+    }
+}
+
 /// Index of a report kind in the per-kind arrays; the last slot is "kind not given".
 pub const KIND_SLOTS: usize = ReportKind::ALL.len() + 1;
 
@@ -282,7 +342,12 @@ impl ServiceReports {
     /// the detector is consulted only when the longest window holds at least
     /// `min_reporters` distinct reporters, or the last verdict was above normal.
     /// Returns whether the verdict's level changed.
-    pub fn update(&mut self, now: Timestamp, params: &ReportParams) -> bool {
+    pub fn update(
+        &mut self,
+        now: Timestamp,
+        params: &ReportParams,
+        screen: &mut SurgeScreen,
+    ) -> bool {
         let minute = now.minute_floor();
         self.roll_to(minute, params);
         if self.seen.len() > 1024 && now.millis_since(self.last_prune) >= params.dedup_window_ms {
@@ -314,7 +379,9 @@ impl ServiceReports {
             (now, self.current.distinct - self.current_batched + spread)
         };
         let in_window = partial.saturating_add(self.closed_sum(window_start, minute));
-        self.verdict = if in_window >= min_reporters.max(1) || before != SurgeLevel::Normal {
+        let worth_assessing = before != SurgeLevel::Normal
+            || (in_window >= min_reporters.max(1) && self.could_surge(judge_at, partial, screen));
+        self.verdict = if worth_assessing {
             self.detector.assess(judge_at, partial)
         } else {
             NORMAL
@@ -330,6 +397,31 @@ impl ServiceReports {
             self.surge_since = Some(minute.plus_millis(-(w - 1) * MINUTE_MS));
         }
         after != before
+    }
+
+    /// Whether any window's count reaches the screen's threshold (see [`SurgeScreen`]).
+    fn could_surge(&self, judge_at: Timestamp, partial: u32, screen: &mut SurgeScreen) -> bool {
+        let d = &self.detector;
+        let p = d.params();
+        let phi = d.dispersion();
+        let minute = judge_at.minute_floor();
+        let elapsed = judge_at.millis_since(minute) as f64 / MINUTE_MS as f64;
+        let frac = elapsed.clamp(p.min_partial_fraction.min(1.0), 1.0);
+        let mut observed = partial;
+        let mut expected = d.expected_mean(minute) * frac;
+        let mut length = 1u32;
+        for &w in &p.windows {
+            while length < w {
+                let m = minute.plus_millis(-i64::from(length) * MINUTE_MS);
+                observed = observed.saturating_add(self.closed_sum(m, m.plus_millis(MINUTE_MS)));
+                expected += d.expected_mean(m);
+                length += 1;
+            }
+            if observed >= screen.threshold(SCREEN_SAFETY * expected, phi) {
+                return true;
+            }
+        }
+        false
     }
 
     /// Whether `update` must run at every tick (a verdict above normal can decay with time).
