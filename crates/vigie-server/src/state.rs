@@ -417,6 +417,15 @@ impl AppState {
         *self.inner.engine.write().unwrap_or_else(|p| p.into_inner()) = Some(sender);
     }
 
+    /// Hands a signal to the engine task, as a replay does instead of probes (`vigie
+    /// demo`). `false` when no engine is attached or it has stopped.
+    pub async fn ingest_signal(&self, signal: vigie_core::Signal) -> bool {
+        match self.engine_sender() {
+            Some(tx) => tx.send(EngineMsg::Signal(signal)).await.is_ok(),
+            None => false,
+        }
+    }
+
     pub(crate) fn engine_sender(&self) -> Option<mpsc::Sender<EngineMsg>> {
         self.inner
             .engine

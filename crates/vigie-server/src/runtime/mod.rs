@@ -93,6 +93,17 @@ pub fn open_store(dir: &Path) -> Result<SqliteStore, ServerError> {
 impl Server {
     /// Opens the store, builds the state and starts every task; binds the listener.
     pub async fn start(config: Config, options: ServeOptions) -> Result<Server, ServerError> {
+        Server::start_with_clock(config, options, None).await
+    }
+
+    /// [`Server::start`] with the time source of the state and the engine task: `None` is
+    /// the system clock; `vigie demo` passes a simulated one and feeds the engine with
+    /// [`AppState::ingest_signal`] instead of probes.
+    pub async fn start_with_clock(
+        config: Config,
+        options: ServeOptions,
+        clock: Option<crate::state::Clock>,
+    ) -> Result<Server, ServerError> {
         let dir = options.data_dir.clone();
         let store = tokio::task::spawn_blocking(move || open_store(&dir))
             .await
@@ -109,7 +120,7 @@ impl Server {
                 None
             }
         };
-        let state_options = StateOptions {
+        let mut state_options = StateOptions {
             admin_token,
             catalog_components: catalog
                 .as_ref()
@@ -117,6 +128,9 @@ impl Server {
                 .unwrap_or_default(),
             ..StateOptions::default()
         };
+        if let Some(clock) = clock {
+            state_options.clock = clock;
+        }
         let state = {
             let store = store.clone();
             let config = config.clone();
