@@ -27,6 +27,8 @@ enum Command {
     Check(cmd::check::Args),
     /// Validate a configuration file, or print the built-in example.
     Config(cmd::config::Args),
+    /// Watch an outage unfold: the server fed by a built-in scenario in accelerated time.
+    Demo(cmd::demo::Args),
     /// Find which CDN, cloud, region and DNS provider a host relies on, and why.
     Discover(cmd::discover::Args),
     /// Measure detectors against labelled data (`vigie eval nab DIR`).
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::BlastRadius(args) => cmd::blast_radius::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::Config(args) => cmd::config::run(args),
+        Command::Demo(args) => cmd::demo::run(args),
         Command::Discover(args) => cmd::discover::run(args),
         Command::Eval(args) => cmd::eval::run(args),
         Command::Providers(args) => cmd::providers::run(args),

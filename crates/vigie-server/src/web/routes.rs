@@ -41,8 +41,37 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/{name}", get(asset))
 }
 
-/// Width of one bucket of the 24 h charts.
+/// Width of one bucket of the 24 h charts; windows of 6 h or less use one minute.
 pub const CHART_BUCKET_MS: i64 = 5 * MINUTE_MS;
+/// The shortest chart window: a server with less history than this still shows an hour.
+pub const MIN_WINDOW_MS: i64 = vigie_core::time::HOUR_MS;
+
+/// The bucket width for a chart window.
+pub fn bucket_for(window_ms: i64) -> i64 {
+    if window_ms <= 6 * vigie_core::time::HOUR_MS {
+        MINUTE_MS
+    } else {
+        CHART_BUCKET_MS
+    }
+}
+
+/// The charts' window start: 24 h back, or — when the oldest data is younger — ten minutes
+/// before it (at least [`MIN_WINDOW_MS`] before `now`), so a fresh server or the demo does not
+/// draw an hour of data squeezed into the right edge of a day.
+pub fn window_start(
+    day_start: Timestamp,
+    first_data: Option<Timestamp>,
+    now: Timestamp,
+) -> Timestamp {
+    let latest_start = now.plus_millis(-MIN_WINDOW_MS);
+    let start = match first_data {
+        Some(first) if first > day_start => first.plus_millis(-10 * MINUTE_MS).min(latest_start),
+        Some(_) => day_start,
+        None => latest_start,
+    };
+    let start = start.max(day_start);
+    start.plus_millis(-start.as_millis().rem_euclid(CHART_BUCKET_MS))
+}
 /// How much history the expected report band is estimated from.
 pub const BAND_HISTORY_DAYS: i64 = 7;
 /// How far back the service page looks for report notes, and how many it shows.
@@ -318,11 +347,12 @@ fn probe_buckets(
     minutes: &[vigie_store::ProbeMinute],
     start: Timestamp,
     now: Timestamp,
+    bucket_ms: i64,
 ) -> Vec<ProbeBucket> {
-    let n = (now.millis_since(start) / CHART_BUCKET_MS).max(1) as usize;
+    let n = (now.millis_since(start) / bucket_ms).max(1) as usize;
     let mut acc = vec![(0u64, 0u64, 0u64, 0.0f64); n]; // count, failures, latency count, latency sum
     for m in minutes {
-        let i = m.minute.millis_since(start) / CHART_BUCKET_MS;
+        let i = m.minute.millis_since(start) / bucket_ms;
         if i < 0 || i as usize >= n {
             continue;
         }
@@ -337,7 +367,7 @@ fn probe_buckets(
     acc.iter()
         .enumerate()
         .map(|(i, a)| ProbeBucket {
-            start: start.plus_millis(i as i64 * CHART_BUCKET_MS),
+            start: start.plus_millis(i as i64 * bucket_ms),
             latency_ms: (a.2 > 0).then(|| a.3 / a.2 as f64),
             availability: (a.0 > 0).then(|| 1.0 - a.1 as f64 / a.0 as f64),
         })
@@ -352,11 +382,12 @@ fn vantage_series(
     results: &[vigie_store::ProbeRecord],
     start: Timestamp,
     now: Timestamp,
+    bucket_ms: i64,
 ) -> Vec<VantageSeries> {
-    let n = (now.millis_since(start) / CHART_BUCKET_MS).max(1) as usize;
+    let n = (now.millis_since(start) / bucket_ms).max(1) as usize;
     let mut by_vantage: Vec<(String, Vec<BucketAcc>)> = Vec::new();
     for r in results {
-        let i = r.at.millis_since(start) / CHART_BUCKET_MS;
+        let i = r.at.millis_since(start) / bucket_ms;
         if i < 0 || i as usize >= n {
             continue;
         }
@@ -386,7 +417,7 @@ fn vantage_series(
                 .iter()
                 .enumerate()
                 .map(|(i, a)| ProbeBucket {
-                    start: start.plus_millis(i as i64 * CHART_BUCKET_MS),
+                    start: start.plus_millis(i as i64 * bucket_ms),
                     latency_ms: (a.2 > 0).then(|| a.3 / a.2 as f64),
                     availability: (a.0 > 0).then(|| 1.0 - a.1 as f64 / a.0 as f64),
                 })
@@ -406,9 +437,10 @@ pub fn report_buckets(
     minutes: &[vigie_store::ReportMinute],
     start: Timestamp,
     now: Timestamp,
+    bucket_ms: i64,
 ) -> Vec<ReportBucket> {
-    let n = (now.millis_since(start) / CHART_BUCKET_MS).max(1) as usize;
-    let per_day = (DAY_MS / CHART_BUCKET_MS) as usize;
+    let n = (now.millis_since(start) / bucket_ms).max(1) as usize;
+    let per_day = (DAY_MS / bucket_ms) as usize;
     let history_start = start.plus_millis(-BAND_HISTORY_DAYS * DAY_MS);
     let mut counts = vec![0u64; n];
     let mut by_time_of_day = vec![0u64; per_day];
@@ -416,14 +448,14 @@ pub fn report_buckets(
     let mut history_total = 0u64;
     for m in minutes {
         if m.minute >= start {
-            let i = (m.minute.millis_since(start) / CHART_BUCKET_MS) as usize;
+            let i = (m.minute.millis_since(start) / bucket_ms) as usize;
             if let Some(c) = counts.get_mut(i) {
                 *c += m.counted;
             }
         } else if m.minute >= history_start {
             first_history = Some(first_history.map_or(m.minute, |f| f.min(m.minute)));
             history_total += m.counted;
-            let slot = (m.minute.as_millis().rem_euclid(DAY_MS) / CHART_BUCKET_MS) as usize;
+            let slot = (m.minute.as_millis().rem_euclid(DAY_MS) / bucket_ms) as usize;
             if let Some(c) = by_time_of_day.get_mut(slot) {
                 *c += m.counted;
             }
@@ -432,15 +464,15 @@ pub fn report_buckets(
     let history_ms = first_history.map_or(0, |f| start.millis_since(f));
     let full_days = history_ms / DAY_MS;
     let flat = if history_ms > 0 {
-        history_total as f64 / (history_ms as f64 / CHART_BUCKET_MS as f64).max(1.0)
+        history_total as f64 / (history_ms as f64 / bucket_ms as f64).max(1.0)
     } else {
         0.0
     };
     (0..n)
         .map(|i| {
-            let bucket_start = start.plus_millis(i as i64 * CHART_BUCKET_MS);
+            let bucket_start = start.plus_millis(i as i64 * bucket_ms);
             let expected = if full_days >= 1 {
-                let slot = (bucket_start.as_millis().rem_euclid(DAY_MS) / CHART_BUCKET_MS) as usize;
+                let slot = (bucket_start.as_millis().rem_euclid(DAY_MS) / bucket_ms) as usize;
                 by_time_of_day.get(slot).copied().unwrap_or(0) as f64 / full_days as f64
             } else {
                 flat
@@ -462,11 +494,12 @@ pub fn engine_report_buckets(
     points: &[vigie_core::engine::ReportPoint],
     start: Timestamp,
     now: Timestamp,
+    bucket_ms: i64,
 ) -> Vec<ReportBucket> {
-    let n = (now.millis_since(start) / CHART_BUCKET_MS).max(1) as usize;
+    let n = (now.millis_since(start) / bucket_ms).max(1) as usize;
     let mut acc = vec![(0u64, 0.0f64, 0.0f64, false); n];
     for p in points {
-        let i = p.minute.millis_since(start) / CHART_BUCKET_MS;
+        let i = p.minute.millis_since(start) / bucket_ms;
         if i < 0 || i as usize >= n {
             continue;
         }
@@ -479,7 +512,7 @@ pub fn engine_report_buckets(
     acc.iter()
         .enumerate()
         .map(|(i, a)| ReportBucket {
-            start: start.plus_millis(i as i64 * CHART_BUCKET_MS),
+            start: start.plus_millis(i as i64 * bucket_ms),
             count: a.0.min(u64::from(u32::MAX)) as u32,
             expected: a.1,
             upper: a.1 + a.2.sqrt(),
@@ -499,8 +532,9 @@ async fn service_view(
         .cloned()
         .ok_or_else(|| ApiError::NotFound(format!("service {id:?}")))?;
     let now = state.now();
-    let start = Timestamp::from_millis(now.as_millis() - DAY_MS).minute_floor();
-    let start = start.plus_millis(-(start.as_millis().rem_euclid(CHART_BUCKET_MS)));
+    let day_start = Timestamp::from_millis(now.as_millis() - DAY_MS).minute_floor();
+    let day_start = day_start.plus_millis(-(day_start.as_millis().rem_euclid(CHART_BUCKET_MS)));
+    let start = day_start;
     let live = state.snapshot().service(id);
     let sid = id.to_string();
     let data = state
@@ -548,6 +582,7 @@ async fn service_view(
                 })
                 .take(NOTES_SHOWN)
                 .collect();
+            let stored_total = store.report_total(&sid)?;
             Ok((
                 history,
                 raw,
@@ -558,14 +593,44 @@ async fn service_view(
                 breakdown,
                 edges,
                 notes,
+                stored_total,
             ))
         })
         .await?;
-    let (history, raw, last, transitions, incidents, reports, breakdown, edges, notes) = data;
+    let (
+        history,
+        raw,
+        last,
+        transitions,
+        incidents,
+        reports,
+        breakdown,
+        edges,
+        notes,
+        stored_total,
+    ) = data;
     let minutes = (now.millis_since(start) / MINUTE_MS + 1).clamp(1, 2 * 1440) as u32;
-    let report_chart = match state.report_series(id, now, minutes).await {
-        Some(points) => engine_report_buckets(&points, start, now),
-        None => report_buckets(&reports, start, now),
+    let engine_points = state.report_series(id, now, minutes).await;
+    // The oldest data of the window decides how wide the charts are.
+    let first_data = [
+        history.first().map(|m| m.minute),
+        raw.first().map(|r| r.at),
+        reports
+            .iter()
+            .find(|m| m.minute >= day_start)
+            .map(|m| m.minute),
+        engine_points
+            .as_ref()
+            .and_then(|p| p.iter().find(|p| p.distinct > 0).map(|p| p.minute)),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    let start = window_start(day_start, first_data, now);
+    let bucket_ms = bucket_for(now.millis_since(start));
+    let report_chart = match &engine_points {
+        Some(points) => engine_report_buckets(points, start, now, bucket_ms),
+        None => report_buckets(&reports, start, now, bucket_ms),
     };
     let live_map = live_states(state);
     let mut checks: Vec<CheckRow> = last
@@ -661,10 +726,11 @@ async fn service_view(
         state: live.state,
         since: live.since,
         cause: live.cause.clone(),
-        probes: probe_buckets(&history, start, now),
-        vantages: vantage_series(&raw, start, now),
+        window_start: start,
+        probes: probe_buckets(&history, start, now, bucket_ms),
+        vantages: vantage_series(&raw, start, now, bucket_ms),
         reports: report_chart,
-        reports_total: state.reports_total(id),
+        reports_total: state.reports_total(id).max(stored_total),
         top_kinds,
         top_regions,
         notes,
@@ -1106,5 +1172,52 @@ pub async fn asset(Path(name): Path<String>) -> Response {
         )
             .into_response(),
         None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(min: i64) -> Timestamp {
+        Timestamp::from_millis(1_700_000_100_000 + min * MINUTE_MS)
+    }
+
+    #[test]
+    fn chart_window_shrinks_to_young_history_but_not_below_an_hour() {
+        let now = t(24 * 60);
+        let day = t(0);
+        // A day of history: the full day.
+        assert_eq!(
+            window_start(day, Some(t(1)), now),
+            day.plus_millis(-day.as_millis().rem_euclid(CHART_BUCKET_MS))
+        );
+        // Three hours of history: from ten minutes before it.
+        let w = window_start(day, Some(t(21 * 60)), now);
+        assert!(w <= t(21 * 60 - 10) && w > t(21 * 60 - 15), "{w}");
+        // Five minutes of history, or none: the last hour.
+        assert!(window_start(day, Some(t(24 * 60 - 5)), now) <= now.plus_millis(-MIN_WINDOW_MS));
+        assert!(window_start(day, None, now) <= now.plus_millis(-MIN_WINDOW_MS));
+        assert_eq!(bucket_for(3 * 60 * MINUTE_MS), MINUTE_MS);
+        assert_eq!(bucket_for(DAY_MS), CHART_BUCKET_MS);
+    }
+
+    #[test]
+    fn engine_points_fold_into_buckets() {
+        let points: Vec<_> = (0..10)
+            .map(|i| vigie_core::engine::ReportPoint {
+                minute: t(i),
+                distinct: 2,
+                by_kind: Default::default(),
+                expected: 1.0,
+                upper: 4.0,
+            })
+            .collect();
+        let b = engine_report_buckets(&points, t(0), t(10), 5 * MINUTE_MS);
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].count, 10);
+        assert!((b[0].expected - 5.0).abs() < 1e-9);
+        // 5 + sqrt(5 × 3²)
+        assert!((b[0].upper - (5.0 + 45f64.sqrt())).abs() < 1e-9);
     }
 }

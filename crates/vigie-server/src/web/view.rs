@@ -173,6 +173,8 @@ pub struct NoteRow {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServiceView {
     pub now: Timestamp,
+    /// Start of the charts' window (24 h ago, or later when there is less history).
+    pub window_start: Timestamp,
     pub id: String,
     pub name: String,
     pub state: State,

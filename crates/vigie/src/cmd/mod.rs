@@ -3,6 +3,7 @@
 pub mod blast_radius;
 pub mod check;
 pub mod config;
+pub mod demo;
 pub mod discover;
 pub mod eval;
 pub mod eval_scenarios;

@@ -160,6 +160,7 @@ mod tests {
     fn service_view(name: &str) -> ServiceView {
         ServiceView {
             now: t(60),
+            window_start: t(60 - 24 * 60),
             id: "svc\"x".into(),
             name: name.into(),
             state: State::MajorOutage,

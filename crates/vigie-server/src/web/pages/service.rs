@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use vigie_core::time::DAY_MS;
+use vigie_core::time::HOUR_MS;
 use vigie_core::ReportKind;
 
 use crate::web::html::{component_href, esc, service_href, time_element, url_segment};
@@ -24,7 +24,15 @@ pub fn report_action(service_id: &str) -> String {
 
 pub fn render(view: &ServiceView, lang: Lang, path: &str) -> String {
     let m = lang.messages();
-    let start = view.now.plus_millis(-DAY_MS);
+    let start = view.window_start;
+    let hours = (view.now.millis_since(start) + HOUR_MS - 1) / HOUR_MS;
+    let window_title = |base: &str| {
+        if hours <= 1 {
+            m.h(&format!("{base}_hour"))
+        } else {
+            m.hf(&format!("{base}_hours"), &[("n", &hours.to_string())])
+        }
+    };
     let mut main = String::new();
     let _ = write!(
         main,
@@ -54,7 +62,7 @@ pub fn render(view: &ServiceView, lang: Lang, path: &str) -> String {
     let _ = write!(
         main,
         "<section aria-labelledby=\"h-reports\"><h2 id=\"h-reports\">{}</h2><p>{}</p>",
-        m.h("service.reports_title"),
+        window_title("service.reports_title"),
         m.hf(
             "service.reports_total",
             &[("n", &view.reports_total.to_string())]
@@ -126,7 +134,7 @@ pub fn render(view: &ServiceView, lang: Lang, path: &str) -> String {
     let _ = write!(
         main,
         "<section aria-labelledby=\"h-probes\"><h2 id=\"h-probes\">{}</h2>",
-        m.h("service.probes_title")
+        window_title("service.probes_title")
     );
     main.push_str(&svg::probe_chart(
         "chart-probes",
