@@ -187,6 +187,9 @@ pub struct Snapshot {
     pub services: HashMap<String, ServiceLive>,
     /// Open incidents, most recently opened first.
     pub open_incidents: Vec<IncidentRecord>,
+    /// The last official status of each component that has one (status pages, scenario
+    /// `official` events), shown beside vigie's own verdict on the component page.
+    pub official: HashMap<String, vigie_core::engine::OfficialView>,
 }
 
 impl Snapshot {

@@ -156,6 +156,7 @@ fn start_server() -> Server {
         at: now,
         services,
         open_incidents: vec![fastly],
+        official: Default::default(),
     });
 
     let listener = runtime

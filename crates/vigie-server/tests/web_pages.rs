@@ -226,6 +226,16 @@ fn seed(h: &Harness) {
         at: now(),
         services,
         open_incidents: vec![fastly],
+        official: [(
+            "fastly".to_string(),
+            vigie_core::engine::OfficialView {
+                status: vigie_core::OfficialStatus::Operational,
+                source: "status.fastly.com".into(),
+                at: at(-10),
+            },
+        )]
+        .into_iter()
+        .collect(),
     });
 }
 
@@ -417,6 +427,9 @@ async fn component_and_incident_pages() {
         "evil depends on shop"
     );
     assert!(html.contains("data-incident=\"7\""));
+    // The provider's own page stays green beside vigie's verdict.
+    assert!(html.contains("official official-operational"), "{html}");
+    assert!(html.contains("status.fastly.com"));
     let (status, _, html) = get(&h.state, "/c/aws/us-east-1").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("href=\"/c/aws\""), "breadcrumb to the parent");

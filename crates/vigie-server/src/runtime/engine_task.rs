@@ -270,10 +270,21 @@ impl Books {
             .collect();
         let mut open_incidents: Vec<IncidentRecord> = self.open.values().cloned().collect();
         open_incidents.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then(b.id.cmp(&a.id)));
+        let official = engine
+            .topology()
+            .components
+            .iter()
+            .filter_map(|c| {
+                engine
+                    .component_official(&c.id)
+                    .map(|o| (c.id.clone(), o.clone()))
+            })
+            .collect();
         Snapshot {
             at: now,
             services,
             open_incidents,
+            official,
         }
     }
 }

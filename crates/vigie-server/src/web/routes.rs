@@ -882,10 +882,23 @@ async fn component_view(state: &AppState, id: &str) -> Result<ComponentView, Api
         ancestors,
         children,
         state: verdict,
-        official: None,
+        official: official_row(state, id),
         dependents,
         incidents,
     })
+}
+
+/// The last official status of a component, from the engine's snapshot.
+fn official_row(state: &AppState, component: &str) -> Option<OfficialRow> {
+    state
+        .snapshot()
+        .official
+        .get(component)
+        .map(|o| OfficialRow {
+            source: o.source.clone(),
+            status: o.status,
+            at: o.at,
+        })
 }
 
 /// `GET /incidents/{id}`.
@@ -968,7 +981,14 @@ async fn incident_view(state: &AppState, id: &str) -> Result<IncidentView, ApiEr
                 text: e.text.clone(),
             })
             .collect(),
-        official: None,
+        official: match detail.incident.scope {
+            Scope::Component => detail
+                .incident
+                .component
+                .as_deref()
+                .and_then(|c| official_row(state, c)),
+            Scope::Service => None,
+        },
     })
 }
 
