@@ -60,6 +60,9 @@ pub struct SurgeScreen {
 
 /// Share of the current expectation the screen assumes (see [`SurgeScreen`]).
 pub const SCREEN_SAFETY: f64 = 0.8;
+/// Minutes of baseline means remembered for the screen: the detector's windows are at most
+/// 16 minutes long (`DetectParams::validate`).
+const MEAN_CACHE: usize = 16;
 const GRID_MEAN: f64 = 0.05; // ln steps: ≈ 5% for μ
 const GRID_PHI: f64 = 0.1; // ≈ 10% for φ
 
@@ -151,6 +154,8 @@ pub struct ServiceReports {
     /// The last assessment already judged the open minute's final count (it held only
     /// batches, which describe their whole minute, or nothing): closing it changes nothing.
     judged_full: bool,
+    /// (minute index, baseline mean) of recent minutes, for the pre-screen.
+    means: [(i64, f64); MEAN_CACHE],
     verdict: SurgeVerdict,
     assessed_minute: Timestamp,
     /// Time of the first report of the current run of non-normal verdicts.
@@ -182,6 +187,7 @@ impl ServiceReports {
             counted: 0,
             fresh: false,
             judged_full: true,
+            means: [(i64::MIN, 0.0); MEAN_CACHE],
             verdict: NORMAL,
             assessed_minute: Timestamp::from_millis(i64::MIN / 2),
             surge_since: None,
@@ -400,21 +406,36 @@ impl ServiceReports {
     }
 
     /// Whether any window's count reaches the screen's threshold (see [`SurgeScreen`]).
-    fn could_surge(&self, judge_at: Timestamp, partial: u32, screen: &mut SurgeScreen) -> bool {
-        let d = &self.detector;
-        let p = d.params();
-        let phi = d.dispersion();
+    fn could_surge(&mut self, judge_at: Timestamp, partial: u32, screen: &mut SurgeScreen) -> bool {
         let minute = judge_at.minute_floor();
         let elapsed = judge_at.millis_since(minute) as f64 / MINUTE_MS as f64;
-        let frac = elapsed.clamp(p.min_partial_fraction.min(1.0), 1.0);
+        let (frac, longest) = {
+            let p = self.detector.params();
+            let longest = p
+                .windows
+                .last()
+                .copied()
+                .unwrap_or(1)
+                .clamp(1, MEAN_CACHE as u32);
+            (elapsed.clamp(p.min_partial_fraction.min(1.0), 1.0), longest)
+        };
+        let phi = self.detector.dispersion();
+        let mut counts = [0u32; MEAN_CACHE];
+        let mut means = [0f64; MEAN_CACHE];
+        for back in 0..longest as usize {
+            let m = minute.plus_millis(-(back as i64) * MINUTE_MS);
+            if back > 0 {
+                counts[back] = self.closed_sum(m, m.plus_millis(MINUTE_MS));
+            }
+            means[back] = self.cached_mean(m);
+        }
         let mut observed = partial;
-        let mut expected = d.expected_mean(minute) * frac;
-        let mut length = 1u32;
-        for &w in &p.windows {
-            while length < w {
-                let m = minute.plus_millis(-i64::from(length) * MINUTE_MS);
-                observed = observed.saturating_add(self.closed_sum(m, m.plus_millis(MINUTE_MS)));
-                expected += d.expected_mean(m);
+        let mut expected = means[0] * frac;
+        let mut length = 1usize;
+        for &w in &self.detector.params().windows {
+            while length < (w as usize).min(MEAN_CACHE) {
+                observed = observed.saturating_add(counts[length]);
+                expected += means[length];
                 length += 1;
             }
             if observed >= screen.threshold(SCREEN_SAFETY * expected, phi) {
@@ -422,6 +443,21 @@ impl ServiceReports {
             }
         }
         false
+    }
+
+    /// The baseline's mean for a minute, computed once per minute: a minute's expectation
+    /// is the one it had while it was current, which is what the detector records for it.
+    fn cached_mean(&mut self, minute: Timestamp) -> f64 {
+        let index = minute.as_millis().div_euclid(MINUTE_MS);
+        let slot = index.rem_euclid(MEAN_CACHE as i64) as usize;
+        match self.means[slot] {
+            (m, mean) if m == index => mean,
+            _ => {
+                let mean = self.detector.expected_mean(minute);
+                self.means[slot] = (index, mean);
+                mean
+            }
+        }
     }
 
     /// Whether `update` must run at every tick (a verdict above normal can decay with time).
