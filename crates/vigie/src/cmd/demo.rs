@@ -392,12 +392,13 @@ async fn narrate(state: vigie_server::AppState, clock: SimClock) {
             _ => {}
         }
         let line = match &output {
-            Output::ServiceState { service, state: s, previous, .. } => format!(
-                "{}: {} → {}",
-                name(service),
-                previous.as_str(),
-                s.as_str()
-            ),
+            Output::ServiceState { service, state: s, previous, cause, .. } => {
+                let mut line = format!("{}: {} → {}", name(service), previous.as_str(), s.as_str());
+                if !cause.is_empty() {
+                    line.push_str(&format!(" ({cause})"));
+                }
+                line
+            }
             Output::IncidentOpened { incident, scope: Scope::Component, component, confidence, services, .. } => format!(
                 "INCIDENT #{incident} opened: probable cause {} (confidence {:.2}), {} services affected — /incidents/{incident}",
                 name(component.as_deref().unwrap_or("?")),
