@@ -30,7 +30,8 @@ pub mod validate;
 pub use error::{StoreError, StoreResult};
 pub use records::*;
 pub use report_writer::{
-    PendingReport, ReportSink, ReportSubmitter, ReportWriter, ReportWriterConfig, ReportWriterStats,
+    CommitHook, PendingReport, ReportSink, ReportSubmitter, ReportWriter, ReportWriterConfig,
+    ReportWriterStats,
 };
 pub use sqlite::SqliteStore;
 pub use store::{Store, DEFAULT_AGGREGATE_RETENTION, DEFAULT_RAW_RETENTION};

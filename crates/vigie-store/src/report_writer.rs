@@ -32,6 +32,13 @@
 //! writer thread and must not block (a panicking closure is caught and logged; the writer
 //! goes on). If the writer thread dies, pending closures are dropped
 //! without being called (the oneshot receiver then reports the sender gone: answer 503).
+//!
+//! # Work after the commit
+//!
+//! An owner that must act on every durable batch (the server keeps report totals and
+//! forwards counted reports to its engine) passes a [`CommitHook`] to
+//! [`ReportWriter::spawn_with_hook`]. The hook runs on the writer thread, so a submitter
+//! that gives up after the commit cannot make the owner miss a stored report.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
@@ -55,6 +62,32 @@ impl<S: Store + ?Sized> ReportSink for S {
         Store::append_reports(self, reports)
     }
 }
+
+/// Work done on the writer thread around each batch (see the module docs). Every method
+/// has an empty default; a panicking hook is caught and logged, and the writer goes on.
+pub trait CommitHook: Send + 'static {
+    /// The batch is durable and `ids[i]` is the id of `reports[i]`; called before any
+    /// submitter is answered, so what it records is visible once a submitter has its id.
+    fn committed(&self, reports: &[NewReport], ids: &[ReportId]) {
+        let _ = (reports, ids);
+    }
+
+    /// Every submitter of the committed batch has been answered: slower follow-up work
+    /// goes here so it does not delay the acknowledgements.
+    fn answered(&self, reports: &[NewReport], ids: &[ReportId]) {
+        let _ = (reports, ids);
+    }
+
+    /// One commit attempt of `reports` reports took `took` (`ok`: it succeeded).
+    fn timed(&self, reports: usize, took: Duration, ok: bool) {
+        let _ = (reports, took, ok);
+    }
+}
+
+/// The hook of [`ReportWriter::spawn`]: nothing to do.
+struct NoHook;
+
+impl CommitHook for NoHook {}
 
 /// Tuning of a [`ReportWriter`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,6 +137,24 @@ type Reply = Box<dyn FnOnce(StoreResult<ReportId>) + Send>;
 struct Job {
     report: NewReport,
     reply: Reply,
+}
+
+/// The batch being formed: reports and their replies side by side, so the reports go to
+/// the sink without being copied.
+struct Batch {
+    reports: Vec<NewReport>,
+    replies: Vec<Reply>,
+}
+
+impl Batch {
+    fn push(&mut self, job: Job) {
+        self.reports.push(job.report);
+        self.replies.push(job.reply);
+    }
+
+    fn len(&self) -> usize {
+        self.reports.len()
+    }
 }
 
 /// A cheap, cloneable handle for submitting reports to a [`ReportWriter`].
@@ -202,12 +253,21 @@ impl ReportWriter {
         sink: Arc<S>,
         config: ReportWriterConfig,
     ) -> std::io::Result<ReportWriter> {
+        Self::spawn_with_hook(sink, config, NoHook)
+    }
+
+    /// Like [`ReportWriter::spawn`], running `hook` on the writer thread around each batch.
+    pub fn spawn_with_hook<S: ReportSink + ?Sized + 'static, H: CommitHook>(
+        sink: Arc<S>,
+        config: ReportWriterConfig,
+        hook: H,
+    ) -> std::io::Result<ReportWriter> {
         let (sender, receiver) = mpsc::sync_channel(config.queue_capacity.max(1));
         let counters = Arc::new(Counters::default());
         let thread_counters = Arc::clone(&counters);
         let thread = std::thread::Builder::new()
             .name("vigie-report-writer".into())
-            .spawn(move || run(&*sink, &receiver, &config, &thread_counters))?;
+            .spawn(move || run(&*sink, &receiver, &config, &thread_counters, &hook))?;
         Ok(ReportWriter {
             submitter: Some(ReportSubmitter { sender }),
             thread: Some(thread),
@@ -264,14 +324,18 @@ impl ReportWriter {
     }
 }
 
-fn run<S: ReportSink + ?Sized>(
+fn run<S: ReportSink + ?Sized, H: CommitHook>(
     sink: &S,
     receiver: &Receiver<Job>,
     config: &ReportWriterConfig,
     counters: &Counters,
+    hook: &H,
 ) {
     let max_batch = config.max_batch.max(1);
-    let mut batch: Vec<Job> = Vec::with_capacity(max_batch.min(4096));
+    let mut batch = Batch {
+        reports: Vec::with_capacity(max_batch.min(4096)),
+        replies: Vec::with_capacity(max_batch.min(4096)),
+    };
     // Each turn: block for the first job, then take whatever else is queued.
     while let Ok(first) = receiver.recv() {
         batch.push(first);
@@ -292,28 +356,41 @@ fn run<S: ReportSink + ?Sized>(
                 }
             }
         }
-        commit(sink, &mut batch, counters);
+        commit(sink, &mut batch, counters, hook);
     }
     tracing::debug!("report writer stopped: every submitter is gone");
 }
 
-fn commit<S: ReportSink + ?Sized>(sink: &S, batch: &mut Vec<Job>, counters: &Counters) {
-    let reports: Vec<NewReport> = batch.iter().map(|j| j.report.clone()).collect();
-    let n = reports.len() as u64;
-    match sink.commit_reports(&reports) {
+fn commit<S: ReportSink + ?Sized, H: CommitHook>(
+    sink: &S,
+    batch: &mut Batch,
+    counters: &Counters,
+    hook: &H,
+) {
+    let n = batch.len() as u64;
+    let started = Instant::now();
+    let result = sink.commit_reports(&batch.reports);
+    let took = started.elapsed();
+    let ok = matches!(&result, Ok(ids) if ids.len() == batch.len());
+    contain("timed", || hook.timed(batch.len(), took, ok));
+    match result {
         Ok(ids) if ids.len() == batch.len() => {
             counters.batches.fetch_add(1, Ordering::Relaxed);
             counters.reports.fetch_add(n, Ordering::Relaxed);
             counters.largest_batch.fetch_max(n, Ordering::Relaxed);
-            for (job, id) in batch.drain(..).zip(ids) {
-                answer(job.reply, Ok(id));
+            contain("committed", || hook.committed(&batch.reports, &ids));
+            for (reply, id) in batch.replies.drain(..).zip(ids.iter()) {
+                answer(reply, Ok(*id));
             }
+            contain("answered", || hook.answered(&batch.reports, &ids));
+            batch.reports.clear();
         }
         Ok(ids) => {
             let err = StoreError::Internal(format!(
                 "store returned {} ids for a batch of {n} reports",
                 ids.len()
             ));
+            tracing::error!(error = %err, "report batch");
             fail_all(batch, &err, counters);
         }
         Err(err) => {
@@ -323,12 +400,23 @@ fn commit<S: ReportSink + ?Sized>(sink: &S, batch: &mut Vec<Job>, counters: &Cou
     }
 }
 
-fn fail_all(batch: &mut Vec<Job>, err: &StoreError, counters: &Counters) {
+fn fail_all(batch: &mut Batch, err: &StoreError, counters: &Counters) {
     counters
         .failed
         .fetch_add(batch.len() as u64, Ordering::Relaxed);
-    for job in batch.drain(..) {
-        answer(job.reply, Err(err.clone()));
+    batch.reports.clear();
+    for reply in batch.replies.drain(..) {
+        answer(reply, Err(err.clone()));
+    }
+}
+
+/// Runs a hook method, containing a panic so a faulty hook cannot stop the writer.
+fn contain(what: &str, f: impl FnOnce()) {
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err() {
+        tracing::error!(
+            hook = what,
+            "a report writer hook panicked; the writer goes on"
+        );
     }
 }
 
@@ -338,5 +426,96 @@ fn answer(reply: Reply, result: StoreResult<ReportId>) {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || reply(result)));
     if outcome.is_err() {
         tracing::error!("a report reply closure panicked; the writer goes on");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use vigie_core::{ReportKind, Timestamp};
+
+    use super::*;
+
+    /// Hands out ids 1, 2, 3, … without storing anything.
+    #[derive(Default)]
+    struct Counting {
+        next: Mutex<u64>,
+    }
+
+    impl ReportSink for Counting {
+        fn commit_reports(&self, reports: &[NewReport]) -> StoreResult<Vec<ReportId>> {
+            let mut next = self.next.lock().unwrap();
+            Ok(reports
+                .iter()
+                .map(|_| {
+                    *next += 1;
+                    *next
+                })
+                .collect())
+        }
+    }
+
+    /// Records what the writer tells it; panics on the report whose note is "boom".
+    #[derive(Clone, Default)]
+    struct Recorder {
+        committed: Arc<Mutex<Vec<(String, ReportId)>>>,
+        answered: Arc<Mutex<Vec<ReportId>>>,
+        timed: Arc<AtomicU64>,
+    }
+
+    impl CommitHook for Recorder {
+        fn committed(&self, reports: &[NewReport], ids: &[ReportId]) {
+            let mut seen = self.committed.lock().unwrap();
+            for (r, id) in reports.iter().zip(ids) {
+                seen.push((r.reporter.clone(), *id));
+            }
+            if reports.iter().any(|r| r.note.as_deref() == Some("boom")) {
+                panic!("hook failure under test");
+            }
+        }
+
+        fn answered(&self, _reports: &[NewReport], ids: &[ReportId]) {
+            self.answered.lock().unwrap().extend_from_slice(ids);
+        }
+
+        fn timed(&self, reports: usize, _took: Duration, ok: bool) {
+            assert!(ok && reports > 0);
+            self.timed.fetch_add(reports as u64, Ordering::Relaxed);
+        }
+    }
+
+    fn report(reporter: &str, note: &str) -> NewReport {
+        NewReport {
+            service: "shop".into(),
+            at: Timestamp::from_secs(1_767_571_200),
+            kind: ReportKind::Login,
+            region: None,
+            note: Some(note.into()),
+            reporter: reporter.into(),
+            counted: true,
+        }
+    }
+
+    #[test]
+    fn hook_sees_each_batch_before_its_submitters_are_answered() {
+        let hook = Recorder::default();
+        let writer = ReportWriter::spawn_with_hook(
+            Arc::new(Counting::default()),
+            ReportWriterConfig::default(),
+            hook.clone(),
+        )
+        .unwrap();
+        let id = writer.append(report("a", "first")).unwrap();
+        // `committed` ran before the reply: the id is already recorded.
+        assert_eq!(*hook.committed.lock().unwrap(), vec![("a".to_string(), id)]);
+        // A panicking hook neither loses the reply nor stops the writer.
+        let boom = writer.append(report("b", "boom")).unwrap();
+        let after = writer.append(report("c", "after")).unwrap();
+        assert_eq!((id, boom, after), (1, 2, 3));
+        writer.shutdown();
+        // `answered` and `timed` run after the replies: complete once the thread has ended.
+        assert_eq!(*hook.answered.lock().unwrap(), vec![1, 2, 3]);
+        assert_eq!(hook.timed.load(Ordering::Relaxed), 3);
     }
 }

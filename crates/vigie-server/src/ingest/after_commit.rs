@@ -1,39 +1,41 @@
-//! Group commit of crowd reports: "202 means on disk" without one fsync per report.
+//! What the server does with every durable batch of crowd reports.
 //!
-//! Handlers queue a report with a reply channel; one dedicated thread takes everything that
-//! is queued (up to [`MAX_BATCH`]), writes it in one durable transaction
-//! ([`vigie_store::Store::append_reports`]), and answers every waiter with its id. While a
-//! commit is in flight, new reports pile up and go together in the next one, so the batch
-//! size follows the load and a lone report waits only for its own fsync.
-//!
-//! After a commit the thread, not the handler, does the follow-up (report totals, forwarding
-//! counted reports to the engine), so a client that hangs up after the commit cannot make
-//! the server forget a report it stored.
+//! Group commit itself is [`vigie_store::ReportWriter`]: one thread, one transaction (one
+//! fsync) per batch, each submitter answered only once its batch is on disk. This module is
+//! the server's [`CommitHook`] on that thread: it counts report totals (before the waiters
+//! are answered, so a client that reads the total right after its 202 sees its report),
+//! forwards counted reports to the engine (after, so the engine never delays a 202), and
+//! times every commit for `/metrics`. Running on the writer thread, not in the handler,
+//! means a client that hangs up after the commit cannot make the server forget a report it
+//! stored.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Instant;
+use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use vigie_core::{Report, Signal};
-
-use crate::runtime::EngineMsg;
-use vigie_store::{NewReport, ReportId, Store, StoreError};
+use vigie_store::{CommitHook, NewReport, ReportId, ReportWriterConfig};
 
 use crate::metrics::Metrics;
+use crate::runtime::EngineMsg;
 
 /// The most reports one transaction holds.
 pub const MAX_BATCH: usize = 4096;
-/// Reports waiting for a commit before handlers wait for room.
+/// Reports waiting for a commit beyond which intake answers 503 (back-pressure).
 pub const QUEUE_CAPACITY: usize = 16 * 1024;
 
-struct Job {
-    report: NewReport,
-    reply: oneshot::Sender<Result<ReportId, StoreError>>,
+/// The writer's tuning: no linger, a batch is whatever queued during the last commit.
+pub fn writer_config() -> ReportWriterConfig {
+    ReportWriterConfig {
+        max_batch: MAX_BATCH,
+        linger: Duration::ZERO,
+        queue_capacity: QUEUE_CAPACITY,
+    }
 }
 
-/// What happens after a batch is durable.
+/// State shared between the hook (writer thread) and the request side.
 pub(crate) struct AfterCommit {
     /// Every report ever accepted per service (duplicates included).
     pub totals: HashMap<String, AtomicU64>,
@@ -41,20 +43,24 @@ pub(crate) struct AfterCommit {
     pub engine: RwLock<Option<mpsc::Sender<EngineMsg>>>,
 }
 
-impl AfterCommit {
-    /// Counts the reports (before the waiters are answered, so a client that reads the
-    /// total right after its 202 sees its report).
-    fn count(&self, reports: &[NewReport]) {
+/// The [`CommitHook`] handed to the writer.
+pub(crate) struct ServerHook {
+    pub after: Arc<AfterCommit>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl CommitHook for ServerHook {
+    fn committed(&self, reports: &[NewReport], _ids: &[ReportId]) {
         for r in reports {
-            if let Some(n) = self.totals.get(&r.service) {
+            if let Some(n) = self.after.totals.get(&r.service) {
                 n.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
 
-    /// Forwards the counted reports to the engine (after the waiters are answered).
-    fn forward(&self, reports: &[NewReport]) {
+    fn answered(&self, reports: &[NewReport], _ids: &[ReportId]) {
         let engine = self
+            .after
             .engine
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -76,85 +82,11 @@ impl AfterCommit {
             }
         }
     }
-}
 
-/// The handle handlers use; the thread stops when every handle is dropped.
-#[derive(Clone)]
-pub struct GroupCommit {
-    tx: mpsc::Sender<Job>,
-}
-
-impl GroupCommit {
-    pub(crate) fn start(
-        store: Arc<dyn Store>,
-        metrics: Arc<Metrics>,
-        after: Arc<AfterCommit>,
-    ) -> std::io::Result<Self> {
-        let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
-        std::thread::Builder::new()
-            .name("vigie-report-commit".into())
-            .spawn(move || commit_loop(rx, store, metrics, after))?;
-        Ok(GroupCommit { tx })
-    }
-
-    /// Queues a report and waits until it is durable; returns its id.
-    pub async fn commit(&self, report: NewReport) -> Result<ReportId, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        self.tx
-            .send(Job { report, reply })
-            .await
-            .map_err(|_| StoreError::Unavailable("the report writer has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Unavailable("the report writer has stopped".into()))?
-    }
-}
-
-fn commit_loop(
-    mut rx: mpsc::Receiver<Job>,
-    store: Arc<dyn Store>,
-    metrics: Arc<Metrics>,
-    after: Arc<AfterCommit>,
-) {
-    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = rx.blocking_recv() {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
+    fn timed(&self, reports: usize, took: Duration, ok: bool) {
+        if !ok {
+            tracing::error!(reports, "report commit failed");
         }
-        let reports: Vec<NewReport> = batch.iter().map(|j| j.report.clone()).collect();
-        let started = Instant::now();
-        let result = store.append_reports(&reports);
-        metrics.report_batch(reports.len(), started.elapsed());
-        match result {
-            Ok(ids) if ids.len() == batch.len() => {
-                after.count(&reports);
-                for (job, id) in batch.drain(..).zip(ids) {
-                    let _ = job.reply.send(Ok(id));
-                }
-                after.forward(&reports);
-            }
-            Ok(ids) => {
-                let e = StoreError::Internal(format!(
-                    "store returned {} ids for {} reports",
-                    ids.len(),
-                    batch.len()
-                ));
-                tracing::error!(error = %e, "report commit");
-                for job in batch.drain(..) {
-                    let _ = job.reply.send(Err(e.clone()));
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, reports = batch.len(), "report commit failed");
-                for job in batch.drain(..) {
-                    let _ = job.reply.send(Err(e.clone()));
-                }
-            }
-        }
+        self.metrics.report_batch(reports, took);
     }
-    tracing::debug!("report writer stopped");
 }

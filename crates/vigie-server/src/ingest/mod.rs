@@ -3,13 +3,13 @@
 //! before the 202. The JSON API and the HTML form share all of it; they differ only in how
 //! the body arrives and what the answer looks like ([`handlers`]).
 
+pub mod after_commit;
 pub mod dedup;
 pub mod handlers;
 pub mod limits;
 pub mod region;
 pub mod reporter;
 pub mod request;
-pub mod writer;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -19,20 +19,20 @@ use std::sync::{Arc, RwLock};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use ipnet::IpNet;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use vigie_config::Config;
 use vigie_core::time::MINUTE_MS;
 use vigie_core::Timestamp;
-use vigie_store::{NewReport, ReportId, Store, StoreError};
+use vigie_store::{NewReport, ReportId, ReportSubmitter, ReportWriter, Store, StoreError};
 
 use crate::error::ApiError;
 use crate::metrics::{Metrics, RejectReason};
 use crate::state::AppState;
+use after_commit::{AfterCommit, ServerHook};
 use dedup::{DedupWindow, DEDUP_WINDOW_MS};
 use limits::ReportLimits;
 pub use reporter::{NetworkPrefix, ReporterKeys};
 use request::ValidReport;
-use writer::{AfterCommit, GroupCommit};
 
 /// The kv key holding the server secret behind reporter keys and CSRF tokens.
 pub const SECRET_META_KEY: &str = "reports.secret";
@@ -75,7 +75,7 @@ pub struct Intake {
     limits: ReportLimits,
     dedup: DedupWindow,
     trusted_proxies: Vec<IpNet>,
-    writer: GroupCommit,
+    writer: ReportSubmitter,
     after: Arc<AfterCommit>,
     metrics: Arc<Metrics>,
 }
@@ -132,8 +132,14 @@ impl Intake {
             totals,
             engine: RwLock::new(None),
         });
-        let writer = GroupCommit::start(store, metrics.clone(), after.clone())
-            .map_err(|e| StoreError::Unavailable(format!("cannot start the report writer: {e}")))?;
+        let hook = ServerHook {
+            after: after.clone(),
+            metrics: metrics.clone(),
+        };
+        // The thread ends once every submitter is gone; this one lives as long as the intake.
+        let writer = ReportWriter::spawn_with_hook(store, after_commit::writer_config(), hook)
+            .map_err(|e| StoreError::Unavailable(format!("cannot start the report writer: {e}")))?
+            .submitter();
         Ok(Intake {
             keys: ReporterKeys::new(secret),
             limits: ReportLimits::new(
@@ -190,7 +196,19 @@ impl Intake {
             reporter: reporter.0,
             counted,
         };
-        match self.writer.commit(record).await {
+        let (reply, answer) = oneshot::channel();
+        let committed = match self.writer.submit_with(record, move |result| {
+            // The handler may have gone (client hung up); the report is stored all the same.
+            let _ = reply.send(result);
+        }) {
+            Ok(()) => answer.await.unwrap_or_else(|_| {
+                Err(StoreError::Unavailable(
+                    "the report writer has stopped".into(),
+                ))
+            }),
+            Err(e) => Err(e),
+        };
+        match committed {
             Ok(id) => {
                 self.metrics.report_accepted(!counted);
                 Ok(Accepted {
