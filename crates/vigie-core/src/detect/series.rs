@@ -36,6 +36,8 @@ pub struct SeriesParams {
     pub min_history: usize,
     /// Rows in the short window used for the level and spread views.
     pub short_window: usize,
+    /// Rows in the long window of the slow-level view (bit 32 of `views`).
+    pub long_window: usize,
     /// Previous days used by the seasonal view.
     pub season_days: usize,
     /// Largest number of rows per day for which the seasonal view is kept.
@@ -48,7 +50,8 @@ pub struct SeriesParams {
     pub refractory_rows: usize,
     /// Surprise subtracted during the refractory period.
     pub refractory_discount: f64,
-    /// Views used, as bits: 1 value, 2 step, 4 level, 8 spread, 16 seasonal residual.
+    /// Views used, as bits: 1 value, 2 step, 4 level, 8 spread, 16 seasonal residual,
+    /// 32 slow level.
     pub views: u8,
     /// Optional second stage in the spirit of HTM's anomaly likelihood: the mean raw
     /// surprise of the last `likelihood_window` rows is itself ranked against its history.
@@ -71,13 +74,14 @@ impl Default for SeriesParams {
             history: 8640,
             min_history: 30,
             short_window: 6,
+            long_window: 96,
             season_days: 7,
             max_rows_per_day: 1440,
             half_score_surprise: 6.0,
             alarm_surprise: 6.0,
             refractory_rows: 200,
             refractory_discount: 4.0,
-            views: 31,
+            views: 63,
             likelihood_window: 0,
             likelihood_mode: 0,
             tail_model: 0,
@@ -220,6 +224,9 @@ pub struct SeriesScorer {
     level: RankedHistory,
     spread: RankedHistory,
     season: RankedHistory,
+    slow: RankedHistory,
+    /// Last `long_window` values.
+    long_recent: VecDeque<f64>,
     /// Last `short_window` values.
     recent: VecDeque<f64>,
     /// Raw values for the seasonal view (`season_days` days + 1 row), once the period is known.
@@ -247,6 +254,8 @@ impl SeriesScorer {
             level: RankedHistory::new(h),
             spread: RankedHistory::new(h),
             season: RankedHistory::new(h),
+            slow: RankedHistory::new(h),
+            long_recent: VecDeque::new(),
             recent: VecDeque::new(),
             raw: VecDeque::new(),
             previous: None,
@@ -336,8 +345,15 @@ impl SeriesScorer {
             (None, None)
         };
         let season = self.seasonal_residual(x);
+        self.long_recent.push_back(x);
+        if self.long_recent.len() > p.long_window.max(1) {
+            self.long_recent.pop_front();
+        }
+        // Summed afresh (not a running sum) so that one huge value leaves no rounding trace.
+        let slow = (self.long_recent.len() == p.long_window.max(1))
+            .then(|| self.long_recent.iter().sum::<f64>() / self.long_recent.len() as f64);
 
-        let mut found = [0.0f64; 5];
+        let mut found = [0.0f64; 6];
         let mut views = 0usize;
         let mut judge = |h: &RankedHistory, stat: Option<f64>, bit: u8| {
             if let (Some(v), true) = (stat, p.views & bit != 0) {
@@ -352,6 +368,7 @@ impl SeriesScorer {
         judge(&self.level, level, 4);
         judge(&self.spread, spread, 8);
         judge(&self.season, season, 16);
+        judge(&self.slow, slow, 32);
         let surprise = combine(&mut found[..views], p.combine);
 
         // Learn.
@@ -367,6 +384,9 @@ impl SeriesScorer {
         }
         if let Some(v) = season {
             self.season.push(v);
+        }
+        if let Some(v) = slow {
+            self.slow.push(v);
         }
         if let Some(period) = self.rows_per_day {
             self.raw.push_back(x);
@@ -527,6 +547,46 @@ mod tests {
         let q95 = noise_scores[noise_scores.len() * 95 / 100];
         let at = s[2000..2010].iter().cloned().fold(0.0, f64::max);
         assert!(at > q95, "flatline {at} vs 95th percentile {q95}");
+    }
+
+    /// A slow drift to a new level: no single row, step or 6-row mean is extreme, but the
+    /// 96-row mean leaves its range. (A 7-minute step does not divide a day: no seasonal
+    /// view, whose week of memory would also see the drift.)
+    fn drift(views: u8) -> (f64, f64) {
+        let mut v: Vec<f64> = noise(4000, 11).iter().map(|x| 100.0 + 10.0 * x).collect();
+        for (i, x) in v[2500..].iter_mut().enumerate() {
+            *x += 2.0 * (i as f64 / 150.0).min(1.0);
+        }
+        let params = SeriesParams {
+            views,
+            ..SeriesParams::default()
+        };
+        let t: Vec<i64> = (0..4000).map(|i| i * 420).collect();
+        let s = score_series(&params, &t, &v);
+        let noise_max = s[300..2500].iter().cloned().fold(0.0, f64::max);
+        let at = s[2500..2800].iter().cloned().fold(0.0, f64::max);
+        (at, noise_max)
+    }
+
+    #[test]
+    fn a_slow_drift_is_seen_by_the_slow_level_view() {
+        let (at, noise_max) = drift(SeriesParams::default().views);
+        assert!(at > noise_max, "drift {at} vs noise {noise_max}");
+        // Without the slow view the same drift hides in the noise.
+        let (at, noise_max) = drift(31);
+        assert!(
+            at <= noise_max,
+            "without the slow view: drift {at} vs noise {noise_max}"
+        );
+    }
+
+    #[test]
+    fn appending_rows_never_changes_earlier_scores() {
+        let v: Vec<f64> = noise(3000, 13).iter().map(|x| 20.0 + 3.0 * x).collect();
+        let t = stamps(3000);
+        let full = score_series(&SeriesParams::default(), &t, &v);
+        let prefix = score_series(&SeriesParams::default(), &t[..1700], &v[..1700]);
+        assert_eq!(full[..1700], prefix[..]);
     }
 
     #[test]
