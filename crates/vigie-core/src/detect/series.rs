@@ -7,8 +7,10 @@
 //!
 //! * each row is seen through a few **views**: the value itself, its step from the previous
 //!   row, the mean and the spread of the last `short_window` rows (level and variance
-//!   changes), and — once the sampling step divides a day and a day of history exists — its
-//!   residual from the median of the same time of day on the previous days (seasonality);
+//!   changes), the mean of the last `long_window` rows (slow drifts and pattern changes too
+//!   gradual for the short window), and — once the sampling step divides a day and a day of
+//!   history exists — its residual from the median of the same time of day on the previous
+//!   days (seasonality);
 //! * each view keeps the last `history` values it produced; the current value's two-sided
 //!   rank p-value against them, `p = 2 · min(#{h ≥ x} + 1, #{h ≤ x} + 1) / (n + 1)`, is
 //!   distribution-free and calibrated whatever the units, so one threshold fits every series;
