@@ -77,7 +77,7 @@ impl Default for SeriesParams {
             min_history: 30,
             short_window: 6,
             long_window: 96,
-            season_days: 7,
+            season_days: 3,
             max_rows_per_day: 1440,
             half_score_surprise: 6.0,
             alarm_surprise: 6.0,
