@@ -32,6 +32,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 );
             }
         }
+        Some("small") if args.len() == 3 => {
+            // The small example shipped under scenarios/.
+            let params = GenParams {
+                name: Some("generated-small".into()),
+                services: 16,
+                components: 14,
+                incidents: 2,
+                days: 0.4,
+                vantages: 2,
+                seed: args[2].parse()?,
+                ..GenParams::default()
+            };
+            let (path, _, g) = generate_files(&params, &PathBuf::from(&args[1]))?;
+            eprintln!("{} ({} events)", path.display(), g.events);
+        }
         Some("eval") if args.len() == 2 => {
             let mut total = Tally::default();
             let out_dir = PathBuf::from(&args[1]).join("out");
@@ -47,7 +62,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             println!("{:<16} {}", "ALL", total.metrics().summary_line());
         }
-        _ => return Err("usage: scenarios generate DIR SEED... | scenarios eval DIR".into()),
+        _ => return Err(
+            "usage: scenarios generate DIR SEED... | scenarios small DIR SEED | scenarios eval DIR"
+                .into(),
+        ),
     }
     Ok(())
 }

@@ -61,6 +61,8 @@ impl IncidentTracker {
         let mut assigned: Vec<(usize, &Cause)> = Vec::new();
         let mut fresh: Vec<&Cause> = Vec::new();
 
+        // First pass: causes naming an open incident's component support it.
+        let mut pending: Vec<&Cause> = Vec::new();
         for cause in causes {
             let CauseKind::Component(c) = cause.kind else {
                 continue;
@@ -68,40 +70,43 @@ impl IncidentTracker {
             if cause.confidence < params.keep_confidence {
                 continue;
             }
-            let same = (0..self.open.len()).find(|&i| !matched[i] && self.open[i].component == c);
-            let slot = same.or_else(|| {
-                let mut best: Option<(usize, usize)> = None;
-                for (i, inc) in self.open.iter().enumerate() {
-                    if matched[i] {
-                        continue;
-                    }
-                    let overlap = cause
-                        .explained
-                        .iter()
-                        .filter(|s| inc.services.binary_search(s).is_ok())
-                        .count();
-                    let smaller = cause.explained.len().min(inc.services.len()).max(1);
-                    if overlap * 2 >= smaller
-                        && overlap > 0
-                        && best.is_none_or(|(_, o)| overlap > o)
-                    {
-                        best = Some((i, overlap));
-                    }
-                }
-                best.map(|(i, _)| i)
-            });
-            match slot {
+            match (0..self.open.len()).find(|&i| !matched[i] && self.open[i].component == c) {
                 Some(i) => {
                     matched[i] = true;
                     assigned.push((i, cause));
                 }
-                None => {
-                    if cause.confidence >= params.open_confidence
-                        && cause.independent >= params.min_services
-                    {
-                        fresh.push(cause);
-                    }
+                None => pending.push(cause),
+            }
+        }
+        // Second pass: a convincing cause explaining mostly the services of an incident that
+        // lost its own component takes it over (the engine changed its mind); otherwise it
+        // opens a new incident.
+        for cause in pending {
+            if cause.confidence < params.open_confidence || cause.independent < params.min_services
+            {
+                continue;
+            }
+            let mut best: Option<(usize, usize)> = None;
+            for (i, inc) in self.open.iter().enumerate() {
+                if matched[i] {
+                    continue;
                 }
+                let overlap = cause
+                    .explained
+                    .iter()
+                    .filter(|s| inc.services.binary_search(s).is_ok())
+                    .count();
+                let smaller = cause.explained.len().min(inc.services.len()).max(1);
+                if overlap * 2 >= smaller && overlap > 0 && best.is_none_or(|(_, o)| overlap > o) {
+                    best = Some((i, overlap));
+                }
+            }
+            match best {
+                Some((i, _)) => {
+                    matched[i] = true;
+                    assigned.push((i, cause));
+                }
+                None => fresh.push(cause),
             }
         }
 

@@ -99,13 +99,13 @@ impl Default for AttributionParams {
     fn default() -> Self {
         AttributionParams {
             model: ModelParams {
-                background_rate: 0.01,
+                background_rate: 0.004,
                 min_hit_share: 0.05,
                 max_hit_share: 0.98,
                 cause_cost: 6.0,
             },
             min_services: 2,
-            open_confidence: 0.8,
+            open_confidence: 0.85,
             keep_confidence: 0.5,
             confidence_step: 0.1,
             resolve_after_ms: 5 * MINUTE_MS,
@@ -114,6 +114,10 @@ impl Default for AttributionParams {
         }
     }
 }
+
+/// Causes whose fitted hit share ρ̂ is below this are re-examined against joint
+/// explanations from other provider trees (docs/attribution.md).
+pub const SWAP_BELOW_HIT_SHARE: f64 = 0.3;
 
 /// What a cause is: a component, or one service failing on its own (which explains the
 /// services that rely on it and is never reported as a component incident).
@@ -412,14 +416,89 @@ impl Attributor {
         for &s in &impaired {
             self.remaining[s as usize] = true;
         }
+        let all: Vec<usize> = (0..candidates.len()).collect();
+        let picks = self.greedy(&mut candidates, &all, None, true, impaired_total);
+        for &s in &impaired {
+            self.remaining[s as usize] = false;
+        }
+        // Greedy cover can prefer one broad cause (a whole cloud) over the two narrower
+        // concurrent causes that really explain its services. For each pick, re-explain its
+        // services without its provider tree; when two or more causes do better together,
+        // they replace it.
+        for (ci, cause) in picks {
+            // A cause hitting a large share of its dependents is no catch-all; re-explaining
+            // costs as much as the first pass, so only weak-share causes are re-examined.
+            if cause.hit_share >= SWAP_BELOW_HIT_SHARE {
+                self.causes.push(cause);
+                continue;
+            }
+            for &s in &cause.explained {
+                self.remaining[s as usize] = true;
+            }
+            // Alternatives come from other provider trees: a more or less specific part of
+            // the same tree is the same claim, judged by the likelihood already.
+            let root = |k: CauseKind| match k {
+                CauseKind::Component(c) => {
+                    let mut r = c;
+                    while let Some(p) = self.graph.component(r).parent {
+                        r = p;
+                    }
+                    Some(r)
+                }
+                CauseKind::Service(_) => None,
+            };
+            let own_root = root(candidates[ci].kind);
+            let subset: Vec<usize> = (0..candidates.len())
+                .filter(|&i| {
+                    i != ci
+                        && (own_root.is_none() || root(candidates[i].kind) != own_root)
+                        && candidates[i]
+                            .evidence
+                            .iter()
+                            .any(|e| self.remaining[e.service as usize])
+                })
+                .collect();
+            let alternative =
+                self.greedy(&mut candidates, &subset, Some(ci), false, impaired_total);
+            for &s in &cause.explained {
+                self.remaining[s as usize] = false;
+            }
+            let joint: f64 = alternative.iter().map(|(_, c)| c.score).sum();
+            if alternative.len() >= 2 && joint > cause.score {
+                self.causes.extend(alternative.into_iter().map(|(_, c)| c));
+            } else {
+                self.causes.push(cause);
+            }
+        }
+        // Candidates keep scores from the sub-problems: mark them stale for the next tick.
+        for c in candidates.iter_mut() {
+            c.fit = None;
+        }
+    }
+
+    /// Greedy weighted set cover over the services flagged in `self.remaining` (cleared as
+    /// they get explained), among the candidates in `subset` except `excluded`.
+    fn greedy(
+        &mut self,
+        candidates: &mut [Candidate],
+        subset: &[usize],
+        excluded: Option<usize>,
+        record: bool,
+        impaired_total: usize,
+    ) -> Vec<(usize, Cause)> {
+        let p = self.params;
         let eps = p.model.background_rate;
         let per_bucket_gain: Vec<f64> = (0..BUCKETS as u8)
             .map(|b| {
                 ((eps + (1.0 - eps) * p.model.max_hit_share * score::bucket_weight(b)) / eps).ln()
             })
             .collect();
-        let mut dirty = vec![true; candidates.len()];
-        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        let mut dirty = vec![false; candidates.len()];
+        for &i in subset {
+            dirty[i] = true;
+        }
+        let mut order: Vec<usize> = subset.to_vec();
+        let mut picks: Vec<(usize, Cause)> = Vec::new();
         let mut buckets: Vec<u8> = Vec::new();
 
         for round in 0..p.max_causes {
@@ -450,6 +529,9 @@ impl Attributor {
             let mut best_score = 0.0f64;
             let mut scored: Vec<usize> = Vec::new();
             for &i in &order {
+                if Some(i) == excluded {
+                    continue;
+                }
                 let cand = &mut candidates[i];
                 if cand.upper_bound < best_score.max(0.0) - p.prune_margin {
                     break;
@@ -491,7 +573,7 @@ impl Attributor {
                     best_score = fit.score;
                 }
             }
-            if round == 0 {
+            if round == 0 && record {
                 self.first_round = scored
                     .iter()
                     .filter_map(|&i| {
@@ -564,23 +646,27 @@ impl Attributor {
                 0,
             ));
             let dependents_impaired = cand.evidence.len();
-            self.causes.push(Cause {
-                kind: cand.kind,
-                score: fit.score,
-                confidence,
-                hit_share: fit.hit_share,
-                explained: explained.clone(),
-                independent,
-                dependents: cand.observed,
-                dependents_impaired,
-                others: self.observed_total.saturating_sub(cand.observed),
-                others_impaired: impaired_total.saturating_sub(dependents_impaired),
-            });
+            picks.push((
+                b,
+                Cause {
+                    kind: cand.kind,
+                    score: fit.score,
+                    confidence,
+                    hit_share: fit.hit_share,
+                    explained: explained.clone(),
+                    independent,
+                    dependents: cand.observed,
+                    dependents_impaired,
+                    others: self.observed_total.saturating_sub(cand.observed),
+                    others_impaired: impaired_total.saturating_sub(dependents_impaired),
+                },
+            ));
             for &s in &explained {
                 self.remaining[s as usize] = false;
                 self.scratch[s as usize] = true;
             }
-            for (i, c) in candidates.iter().enumerate() {
+            for &i in subset {
+                let c = &candidates[i];
                 if c.evidence.iter().any(|e| self.scratch[e.service as usize]) {
                     dirty[i] = true;
                 }
@@ -589,9 +675,7 @@ impl Attributor {
                 self.scratch[s as usize] = false;
             }
         }
-        for &s in &impaired {
-            self.remaining[s as usize] = false;
-        }
+        picks
     }
 }
 
