@@ -17,8 +17,9 @@ pub const DEDUP_WINDOW_MS: i64 = 15 * MINUTE_MS;
 
 #[derive(Debug, Default)]
 pub struct DedupWindow {
-    /// (reporter, service) → when its last counted report arrived.
-    counted: Mutex<HashMap<(String, String), Timestamp>>,
+    /// service → reporter → when its last counted report arrived. Keyed by service first so
+    /// a lookup borrows both strings and only a newly counted reporter allocates.
+    counted: Mutex<HashMap<String, HashMap<String, Timestamp>>>,
 }
 
 impl DedupWindow {
@@ -29,11 +30,18 @@ impl DedupWindow {
     /// Whether a report from `reporter` about `service` at `at` counts; records it if so.
     pub fn admit(&self, reporter: &ReporterKey, service: &str, at: Timestamp) -> bool {
         let mut counted = self.counted.lock().unwrap_or_else(|p| p.into_inner());
-        let key = (reporter.0.clone(), service.to_string());
-        match counted.get(&key) {
+        let reporters = match counted.get_mut(service) {
+            Some(r) => r,
+            None => counted.entry(service.to_string()).or_default(),
+        };
+        match reporters.get_mut(reporter.0.as_str()) {
             Some(last) if at.millis_since(*last) < DEDUP_WINDOW_MS => false,
-            _ => {
-                counted.insert(key, at);
+            Some(last) => {
+                *last = at;
+                true
+            }
+            None => {
+                reporters.insert(reporter.0.clone(), at);
                 true
             }
         }
@@ -43,7 +51,9 @@ impl DedupWindow {
     pub fn restore(&self, reporter: &str, service: &str, at: Timestamp) {
         let mut counted = self.counted.lock().unwrap_or_else(|p| p.into_inner());
         let slot = counted
-            .entry((reporter.to_string(), service.to_string()))
+            .entry(service.to_string())
+            .or_default()
+            .entry(reporter.to_string())
             .or_insert(at);
         if *slot < at {
             *slot = at;
@@ -53,8 +63,11 @@ impl DedupWindow {
     /// Drops entries whose window has passed; returns how many remain.
     pub fn prune(&self, now: Timestamp) -> usize {
         let mut counted = self.counted.lock().unwrap_or_else(|p| p.into_inner());
-        counted.retain(|_, last| now.millis_since(*last) < DEDUP_WINDOW_MS);
-        counted.len()
+        counted.retain(|_, reporters| {
+            reporters.retain(|_, last| now.millis_since(*last) < DEDUP_WINDOW_MS);
+            !reporters.is_empty()
+        });
+        counted.values().map(HashMap::len).sum()
     }
 }
 
