@@ -10,6 +10,7 @@
 //! | degraded | R overwhelming | major_outage | probes partly fail and reports are overwhelming |
 //! | degraded | otherwise | degraded | a minority of vantages fails, or probes are slow |
 //! | operational | R overwhelming | degraded | users overwhelmingly report problems the probes do not see |
+//! | operational + 1 fresh failure | R surge | degraded | a surge corroborates one vantage's unconfirmed failure |
 //! | operational | O major/partial/degraded | degraded | the provider itself reports a problem |
 //! | operational | otherwise | operational | probes pass (a mere surge is contradicted) |
 //! | unknown | R overwhelming | major_outage | reports alone, overwhelming |
@@ -62,6 +63,7 @@ pub enum Rule {
     ProbesDegradedReportsOverwhelming,
     ProbesDegraded,
     ReportsOverwhelmingProbesPass,
+    ReportsCorroborateProbe,
     OfficialProbesPass,
     ProbesPass,
     ReportsOverwhelming,
@@ -101,6 +103,9 @@ pub fn fuse(e: &Evidence<'_>) -> (State, Rule) {
         State::Operational if r == SurgeLevel::Overwhelming => {
             (State::Degraded, Rule::ReportsOverwhelmingProbesPass)
         }
+        State::Operational if r == SurgeLevel::Surge && e.probe.unconfirmed > 0 => {
+            (State::Degraded, Rule::ReportsCorroborateProbe)
+        }
         State::Operational if official_state(e.official).is_some() => {
             (State::Degraded, Rule::OfficialProbesPass)
         }
@@ -138,6 +143,12 @@ pub fn describe(rule: Rule, e: &Evidence<'_>) -> String {
             describe_reports(e.surge),
             e.probe.describe()
         ),
+        Rule::ReportsCorroborateProbe => format!(
+            "users report problems ({}) and a probe just failed from 1 of {} vantage{}",
+            describe_reports(e.surge),
+            e.probe.live,
+            if e.probe.live == 1 { "" } else { "s" }
+        ),
         Rule::OfficialProbesPass => format!(
             "official status {} though {}",
             e.official.map_or("unknown", |o| o.as_str()),
@@ -163,6 +174,7 @@ pub fn describe(rule: Rule, e: &Evidence<'_>) -> String {
         rule,
         Rule::ProbesDegradedReportsOverwhelming
             | Rule::ReportsOverwhelmingProbesPass
+            | Rule::ReportsCorroborateProbe
             | Rule::ReportsOverwhelming
             | Rule::ReportsSurge
     );
@@ -252,6 +264,22 @@ mod tests {
             let (got, rule) = fuse(&e);
             assert_eq!(got, want, "{p:?} {r:?} {o:?}");
             assert!(!describe(rule, &e).is_empty());
+        }
+        // One vantage's unconfirmed failure: a surge corroborates it, an elevated level not.
+        let mut pv = probes(State::Operational);
+        pv.unconfirmed = 1;
+        for (r, want) in [
+            (SurgeLevel::Surge, State::Degraded),
+            (SurgeLevel::Elevated, State::Operational),
+        ] {
+            let sv = surge(r);
+            let e = Evidence {
+                probe: &pv,
+                surge: &sv,
+                official: None,
+                has_reports: true,
+            };
+            assert_eq!(fuse(&e).0, want, "{r:?}");
         }
         let (pv, sv) = (probes(State::Unknown), surge(Normal));
         let e = Evidence {

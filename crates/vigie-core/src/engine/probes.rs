@@ -9,6 +9,15 @@
 //! vantages vote: a strict majority failing is `major_outage`, a minority failing or any
 //! vantage confirmed slow is `degraded`, all passing is `operational`, and no live vantage at
 //! all is `unknown`. The service's probe verdict is the worst over its checks.
+//!
+//! Corroboration: independent vantages confirm each other. A live vantage whose latest
+//! result failed within [`ProbeParams::corroboration_window_intervals`] of its interval, but
+//! whose machine has not confirmed it yet, is a *fresh failure*. When the confirmed-failing
+//! and freshly failing vantages of one check are together at least two, the fresh failures
+//! count as failing at once (the vote above then applies), without waiting for each
+//! vantage's own second failure. A single vantage's single failure alone changes nothing; it
+//! is only exposed as [`ProbeVerdict::unconfirmed`], which fusion may let a report surge
+//! corroborate.
 
 use crate::model::{ProbeError, State};
 use crate::signal::ProbeResult;
@@ -49,6 +58,9 @@ pub struct ProbeParams {
     pub default_interval_ms: i64,
     /// A vantage is stale after this many of its intervals without a result.
     pub stale_after_intervals: f64,
+    /// A vantage's failed latest result counts as a fresh failure (that another vantage can
+    /// corroborate) for this many of its intervals after it arrived.
+    pub corroboration_window_intervals: f64,
 }
 
 impl Default for ProbeParams {
@@ -57,6 +69,7 @@ impl Default for ProbeParams {
             default_thresholds: ProbeThresholds::default(),
             default_interval_ms: 60 * SECOND_MS,
             stale_after_intervals: 3.0,
+            corroboration_window_intervals: 1.5,
         }
     }
 }
@@ -207,6 +220,18 @@ impl VantageCheck {
     pub fn is_live(&self, now: Timestamp, params: &ProbeParams) -> bool {
         now <= self.stale_at(params)
     }
+    /// The instant after which a failed latest result stops being a fresh failure.
+    pub fn fresh_until(&self, params: &ProbeParams) -> Timestamp {
+        let span = (self.interval_ms as f64 * params.corroboration_window_intervals) as i64;
+        self.last_at.plus_millis(span.max(SECOND_MS))
+    }
+    /// Whether the latest result failed recently while the machine has not confirmed a
+    /// failure yet (it is `Up` or `Slow`).
+    pub fn is_fresh_failure(&self, now: Timestamp, params: &ProbeParams) -> bool {
+        !self.last_ok
+            && matches!(self.verdict(), VantageVerdict::Up | VantageVerdict::Slow)
+            && now <= self.fresh_until(params)
+    }
 }
 
 /// The probe layer's conclusion for one service.
@@ -214,8 +239,15 @@ impl VantageCheck {
 pub struct ProbeVerdict {
     /// `unknown` when no vantage is live.
     pub state: State,
-    /// For the worst check: confirmed failing and live vantages.
+    /// For the worst check: failing (confirmed, or fresh failures corroborated by another
+    /// vantage) and live vantages.
     pub failing: u16,
+    /// For the worst check: how many of `failing` are fresh failures counted through
+    /// corroboration rather than confirmed by their own thresholds.
+    pub corroborated: u16,
+    /// Over all checks, the most fresh failures of one check that no other vantage
+    /// corroborates (0 or 1): a hint that fusion lets a report surge corroborate.
+    pub unconfirmed: u16,
     pub live: u16,
     /// Live vantages confirmed slow (worst check).
     pub slow: u16,
@@ -230,6 +262,8 @@ impl Default for ProbeVerdict {
         ProbeVerdict {
             state: State::Unknown,
             failing: 0,
+            corroborated: 0,
+            unconfirmed: 0,
             live: 0,
             slow: 0,
             error: None,
@@ -349,6 +383,7 @@ impl ServiceProbes {
             }
         };
         let was_stale = entry.results > 0 && entry.stale_at(params) < p.at;
+        let outcome_changed = entry.results == 0 || entry.last_ok != p.ok;
         if entry.results > 0 {
             let spacing = p.at.millis_since(entry.last_at).clamp(SECOND_MS, HOUR_MS);
             entry.interval_ms = if entry.results == 1 {
@@ -372,7 +407,9 @@ impl ServiceProbes {
         let verdict_changed = entry.machine.observe(p.ok, p.slow);
         // A result that only moves a live vantage's staleness later needs no evaluation now:
         // `next_stale` may then be early, which costs one harmless re-evaluation.
-        self.changed |= verdict_changed || was_stale || pos.is_none();
+        // A change of outcome may start or end a fresh failure (corroboration); a repeated
+        // failure only extends one, and `next_stale` re-evaluates when it would end.
+        self.changed |= verdict_changed || was_stale || outcome_changed || pos.is_none();
     }
 
     /// Recomputes the verdict at `now`; returns it.
@@ -380,6 +417,7 @@ impl ServiceProbes {
         self.changed = false;
         let mut next_stale = i64::MAX;
         let mut worst = ProbeVerdict::default();
+        let mut unconfirmed = 0u16;
         let n = self.entries.len();
         for i in 0..n {
             let check = self.entries[i].check.as_deref();
@@ -391,6 +429,8 @@ impl ServiceProbes {
             }
             let mut v = ProbeVerdict::default();
             let mut errors: [u16; ProbeError::ALL.len()] = [0; ProbeError::ALL.len()];
+            let mut fresh_errors: [u16; ProbeError::ALL.len()] = [0; ProbeError::ALL.len()];
+            let (mut fresh, mut fresh_since): (u16, Option<Timestamp>) = (0, None);
             for e in self.entries[i..]
                 .iter()
                 .filter(|e| e.check.as_deref() == check)
@@ -400,6 +440,19 @@ impl ServiceProbes {
                 }
                 next_stale = next_stale.min(e.stale_at(params).as_millis());
                 v.live += 1;
+                if e.is_fresh_failure(now, params) {
+                    next_stale = next_stale.min(e.fresh_until(params).as_millis());
+                    fresh += 1;
+                    if let Some(err) = e.last_error {
+                        if let Some(k) = ProbeError::ALL.iter().position(|x| *x == err) {
+                            fresh_errors[k] += 1;
+                        }
+                    }
+                    fresh_since = match (fresh_since, e.failing_since) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
                 match e.verdict() {
                     VantageVerdict::Down => {
                         v.failing += 1;
@@ -416,6 +469,20 @@ impl ServiceProbes {
                     VantageVerdict::Slow => v.slow += 1,
                     _ => {}
                 }
+            }
+            if fresh > 0 && v.failing + fresh >= 2 {
+                // Independent vantages corroborate each other: confirmed at once.
+                v.failing += fresh;
+                v.corroborated = fresh;
+                for (c, f) in errors.iter_mut().zip(fresh_errors) {
+                    *c += f;
+                }
+                v.failing_since = match (v.failing_since, fresh_since) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            } else {
+                unconfirmed = unconfirmed.max(fresh);
             }
             v.state = if v.live == 0 {
                 State::Unknown
@@ -446,6 +513,7 @@ impl ServiceProbes {
                 worst = v;
             }
         }
+        worst.unconfirmed = unconfirmed;
         self.next_stale = next_stale;
         self.verdict = worst;
         worst
@@ -513,6 +581,106 @@ mod tests {
         // Everything silent: unknown.
         let v = s.evaluate(Timestamp::from_secs(2000), &params);
         assert_eq!(v.state, State::Unknown);
+    }
+
+    fn warm(vantages: &[&str], until_s: i64, params: &ProbeParams) -> ServiceProbes {
+        let mut s = ServiceProbes::default();
+        let mut t = 0;
+        while t <= until_s {
+            for v in vantages {
+                s.observe(&probe(t, v, true), params);
+            }
+            t += 60;
+        }
+        s
+    }
+
+    #[test]
+    fn two_vantages_failing_once_corroborate_at_once() {
+        let params = ProbeParams::default();
+        let mut s = warm(&["a", "b", "c"], 120, &params);
+        s.observe(&probe(180, "a", false), &params);
+        let v = s.evaluate(Timestamp::from_secs(181), &params);
+        assert_eq!((v.state, v.unconfirmed), (State::Operational, 1));
+        s.observe(&probe(185, "b", false), &params);
+        assert!(s.needs_evaluation(Timestamp::from_secs(186)));
+        let v = s.evaluate(Timestamp::from_secs(186), &params);
+        assert_eq!(
+            (v.state, v.failing, v.corroborated, v.live),
+            (State::MajorOutage, 2, 2, 3)
+        );
+        assert_eq!(v.failing_since, Some(Timestamp::from_secs(180)));
+        assert_eq!(v.error, Some(ProbeError::Timeout));
+        // Of five vantages, two are a minority: degraded.
+        let mut s = warm(&["a", "b", "c", "d", "e"], 120, &params);
+        s.observe(&probe(180, "a", false), &params);
+        s.observe(&probe(190, "b", false), &params);
+        let v = s.evaluate(Timestamp::from_secs(191), &params);
+        assert_eq!((v.state, v.failing), (State::Degraded, 2));
+        // The fresh failures expire when no further result arrives within the window.
+        let v = s.evaluate(Timestamp::from_secs(190 + 91), &params);
+        assert_eq!(v.failing, 0, "{v:?}");
+    }
+
+    #[test]
+    fn failures_too_far_apart_do_not_corroborate() {
+        let params = ProbeParams::default();
+        let mut s = warm(&["a", "b"], 120, &params);
+        s.observe(&probe(180, "a", false), &params);
+        s.observe(&probe(180, "b", true), &params);
+        s.observe(&probe(240, "a", true), &params);
+        s.observe(&probe(240, "b", false), &params);
+        let v = s.evaluate(Timestamp::from_secs(241), &params);
+        assert_eq!((v.state, v.unconfirmed), (State::Operational, 1));
+    }
+
+    proptest::proptest! {
+        /// However the other vantages behave (passing), a single vantage failing once never
+        /// changes the probe verdict, whatever the moment of evaluation.
+        #[test]
+        fn one_vantage_failing_once_never_flips(
+            n in 1usize..6,
+            who in 0usize..6,
+            fail_at in 2i64..20,
+            eval_offset in 0i64..200,
+        ) {
+            let params = ProbeParams::default();
+            let names = ["a", "b", "c", "d", "e", "f"];
+            let who = who % n;
+            let mut s = ServiceProbes::default();
+            for k in 0..25i64 {
+                for (i, v) in names[..n].iter().enumerate() {
+                    let t = k * 60 + i as i64;
+                    s.observe(&probe(t, v, !(i == who && k == fail_at)), &params);
+                    let now = Timestamp::from_secs(t + eval_offset % 60);
+                    let verdict = s.evaluate(now, &params);
+                    proptest::prop_assert_eq!(verdict.state, State::Operational);
+                    proptest::prop_assert_eq!(verdict.failing, 0);
+                }
+            }
+        }
+
+        /// Flapping resistance: vantages that each fail alone, never two at once within the
+        /// corroboration window, never make the verdict anything but operational.
+        #[test]
+        fn isolated_failures_in_turn_never_flip(order in proptest::collection::vec(0usize..3, 1..12)) {
+            let params = ProbeParams::default();
+            let names = ["a", "b", "c"];
+            let mut s = warm(&names, 120, &params);
+            // Every third round one vantage fails once; two clean rounds separate failures.
+            let mut k = 3i64;
+            for who in order {
+                for round in 0..3 {
+                    for (i, v) in names.iter().enumerate() {
+                        let ok = !(round == 0 && i == who);
+                        s.observe(&probe(k * 60 + i as i64, v, ok), &params);
+                        let verdict = s.evaluate(Timestamp::from_secs(k * 60 + i as i64), &params);
+                        proptest::prop_assert_eq!(verdict.state, State::Operational);
+                    }
+                    k += 1;
+                }
+            }
+        }
     }
 
     #[test]
