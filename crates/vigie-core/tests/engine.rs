@@ -353,3 +353,41 @@ fn accessors_expose_counts_bands_and_health() {
     assert_eq!(engine.health()[1].service, 1);
     assert_eq!(engine.service_id(1), Some("b"));
 }
+
+/// Sympathy: an overwhelming report surge on a service whose probes pass from three vantages
+/// changes nothing while it is young (8 minutes), and makes the service `degraded` only once
+/// it has lasted `contradicted_surge_hold_ms` (10 minutes) — the probe-invisible outage case.
+#[test]
+fn a_surge_against_passing_probes_must_be_sustained() {
+    let surge_then_state = |minutes: i64| {
+        let mut engine = Engine::new(topology(&["mail"]), EngineParams::default());
+        let mut signals = Vec::new();
+        for m in 0..90i64 {
+            for (k, v) in ["paris", "virginia", "singapore"].iter().enumerate() {
+                signals.push(probe(m * 60 + k as i64 * 7, "mail", v, true));
+            }
+            // A quiet trickle for history, then 40 distinct reporters a minute.
+            if m % 3 == 0 {
+                signals.push(report(m * 60 + 30, "mail", Some(format!("q{m}"))));
+            }
+            if (60..60 + minutes).contains(&m) {
+                for i in 0..40 {
+                    signals.push(report(m * 60 + i, "mail", Some(format!("s{m}-{i}"))));
+                }
+            }
+        }
+        let out = run(&mut engine, signals, 90 * 60);
+        out.iter()
+            .filter_map(|o| match o {
+                Output::ServiceState { at, state, .. } if state.is_impaired() => Some(*at),
+                _ => None,
+            })
+            .next()
+    };
+    assert_eq!(surge_then_state(8), None);
+    let first = surge_then_state(20).expect("a 20-minute overwhelming surge degrades");
+    assert!(
+        first >= at(70 * 60) && first <= at(73 * 60),
+        "degraded at {first:?}"
+    );
+}

@@ -9,7 +9,7 @@
 //! | major_outage | any | major_outage | a quorum of live vantages fails |
 //! | degraded | R overwhelming | major_outage | probes partly fail and reports are overwhelming |
 //! | degraded | otherwise | degraded | a minority of vantages fails, or probes are slow |
-//! | operational | R overwhelming | degraded | users overwhelmingly report problems the probes do not see |
+//! | operational | R overwhelming, sustained | degraded | users overwhelmingly report problems the probes do not see |
 //! | operational + 1 fresh failure | R surge | degraded | a surge corroborates one vantage's unconfirmed failure |
 //! | operational | O major/partial/degraded | degraded | the provider itself reports a problem |
 //! | operational | otherwise | operational | probes pass (a mere surge is contradicted) |
@@ -19,6 +19,11 @@
 //! | unknown | O partial/degraded | degraded | official status, nothing contradicts it |
 //! | unknown | reports seen before | operational | no probes; reports at their usual level |
 //! | unknown | nothing | unknown | no evidence at all |
+//!
+//! "Sustained": when probes pass from at least two live vantages, the surge must have stayed
+//! overwhelming for [`FusionParams::contradicted_surge_hold_ms`] (sympathy surges during
+//! other services' outages are overwhelming but short and contradicted by the probes); with
+//! fewer passing vantages it counts at once.
 //!
 //! `elevated` reports never change a state on their own, and neither does a `surge` while the
 //! service has less than [`FusionParams::report_warmup_minutes`] of report history (it counts
@@ -44,6 +49,9 @@ pub struct FusionParams {
     /// change its state: until then the detector's baseline is mostly its prior, and the
     /// first minutes of any new service would look like a surge against it.
     pub report_warmup_minutes: f64,
+    /// How long an overwhelming surge must last before it makes a service `degraded`
+    /// against probes that pass from at least two live vantages.
+    pub contradicted_surge_hold_ms: i64,
 }
 
 impl Default for FusionParams {
@@ -52,6 +60,7 @@ impl Default for FusionParams {
             recovery_hold_ms: 3 * MINUTE_MS,
             incident_resolve_hold_ms: 10 * MINUTE_MS,
             report_warmup_minutes: 30.0,
+            contradicted_surge_hold_ms: 10 * MINUTE_MS,
         }
     }
 }
@@ -81,6 +90,17 @@ pub struct Evidence<'a> {
     pub official: Option<OfficialStatus>,
     /// Whether the service ever received reports (its report baseline means something).
     pub has_reports: bool,
+    /// How long the reports have been `overwhelming` without a break (0 when they are not).
+    pub overwhelming_for_ms: i64,
+    pub params: &'a FusionParams,
+}
+
+impl Evidence<'_> {
+    /// Whether an overwhelming surge may override passing probes: at once when fewer than
+    /// two live vantages pass, else only once it has lasted the hold.
+    fn surge_beats_passing_probes(&self) -> bool {
+        self.probe.live < 2 || self.overwhelming_for_ms >= self.params.contradicted_surge_hold_ms
+    }
 }
 
 fn official_state(o: Option<OfficialStatus>) -> Option<State> {
@@ -100,10 +120,10 @@ pub fn fuse(e: &Evidence<'_>) -> (State, Rule) {
             (State::MajorOutage, Rule::ProbesDegradedReportsOverwhelming)
         }
         State::Degraded => (State::Degraded, Rule::ProbesDegraded),
-        State::Operational if r == SurgeLevel::Overwhelming => {
+        State::Operational if r == SurgeLevel::Overwhelming && e.surge_beats_passing_probes() => {
             (State::Degraded, Rule::ReportsOverwhelmingProbesPass)
         }
-        State::Operational if r == SurgeLevel::Surge && e.probe.unconfirmed > 0 => {
+        State::Operational if r >= SurgeLevel::Surge && e.probe.unconfirmed > 0 => {
             (State::Degraded, Rule::ReportsCorroborateProbe)
         }
         State::Operational if official_state(e.official).is_some() => {
@@ -198,6 +218,7 @@ pub fn describe(rule: Rule, e: &Evidence<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::HOUR_MS;
 
     fn surge(level: SurgeLevel) -> SurgeVerdict {
         SurgeVerdict {
@@ -260,11 +281,30 @@ mod tests {
                 surge: &sv,
                 official: o,
                 has_reports: true,
+                overwhelming_for_ms: HOUR_MS,
+                params: &FusionParams::default(),
             };
             let (got, rule) = fuse(&e);
             assert_eq!(got, want, "{p:?} {r:?} {o:?}");
             assert!(!describe(rule, &e).is_empty());
         }
+        // With probes passing from 3 vantages, a young overwhelming surge is contradicted.
+        let (pv, sv) = (probes(State::Operational), surge(SurgeLevel::Overwhelming));
+        let young = Evidence {
+            probe: &pv,
+            surge: &sv,
+            official: None,
+            has_reports: true,
+            overwhelming_for_ms: 9 * MINUTE_MS,
+            params: &FusionParams::default(),
+        };
+        assert_eq!(fuse(&young).0, State::Operational);
+        let one_vantage = ProbeVerdict { live: 1, ..pv };
+        let e = Evidence {
+            probe: &one_vantage,
+            ..young
+        };
+        assert_eq!(fuse(&e).0, State::Degraded);
         // One vantage's unconfirmed failure: a surge corroborates it, an elevated level not.
         let mut pv = probes(State::Operational);
         pv.unconfirmed = 1;
@@ -278,6 +318,8 @@ mod tests {
                 surge: &sv,
                 official: None,
                 has_reports: true,
+                overwhelming_for_ms: HOUR_MS,
+                params: &FusionParams::default(),
             };
             assert_eq!(fuse(&e).0, want, "{r:?}");
         }
@@ -287,6 +329,8 @@ mod tests {
             surge: &sv,
             official: None,
             has_reports: false,
+            overwhelming_for_ms: HOUR_MS,
+            params: &FusionParams::default(),
         };
         assert_eq!(fuse(&e).0, State::Unknown);
     }
@@ -306,6 +350,8 @@ mod tests {
             surge: &sv,
             official: Some(OfficialStatus::Degraded),
             has_reports: true,
+            overwhelming_for_ms: HOUR_MS,
+            params: &FusionParams::default(),
         };
         let text = describe(fuse(&e).1, &e);
         assert_eq!(

@@ -136,6 +136,8 @@ struct ServiceSlot {
     impaired_since: Option<Timestamp>,
     /// Since when the candidate has been better than an impaired state.
     better_since: Option<Timestamp>,
+    /// Since when the service's reports have been `overwhelming` without a break.
+    overwhelming_since: Option<Timestamp>,
     incident: Option<ServiceIncident>,
     /// Evidence changed since the last evaluation.
     dirty: bool,
@@ -182,6 +184,7 @@ impl Engine {
                 cause: String::new(),
                 impaired_since: None,
                 better_since: None,
+                overwhelming_since: None,
                 incident: None,
                 dirty: false,
                 due: i64::MAX,
@@ -365,11 +368,18 @@ impl Engine {
         {
             surge.level = SurgeLevel::Elevated; // still learning what normal is
         }
+        if surge.level == SurgeLevel::Overwhelming {
+            slot.overwhelming_since.get_or_insert(now);
+        } else {
+            slot.overwhelming_since = None;
+        }
         let evidence = Evidence {
             probe: slot.probes.verdict(),
             surge: &surge,
             official,
             has_reports: slot.reports.any(),
+            overwhelming_for_ms: slot.overwhelming_since.map_or(0, |t| now.millis_since(t)),
+            params: &params.fusion,
         };
         let (candidate, rule) = fusion::fuse(&evidence);
 

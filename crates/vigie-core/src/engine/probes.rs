@@ -13,9 +13,12 @@
 //! Corroboration: independent vantages confirm each other. A live vantage whose latest
 //! result failed within [`ProbeParams::corroboration_window_intervals`] of its interval, but
 //! whose machine has not confirmed it yet, is a *fresh failure*. When the confirmed-failing
-//! and freshly failing vantages of one check are together at least two, the fresh failures
-//! count as failing at once (the vote above then applies), without waiting for each
-//! vantage's own second failure. A single vantage's single failure alone changes nothing; it
+//! and freshly failing vantages of one check are together at least two, and no live vantage
+//! of the check reported a success since the earliest fresh failure (*uncontradicted*), the
+//! fresh failures count as failing at once (the vote above then applies), without waiting
+//! for each vantage's own second failure. The contradiction clause is what keeps two
+//! independent blips a few seconds apart from being an outage: in a real outage every vantage
+//! that probes after the onset fails. A single vantage's single failure alone changes nothing; it
 //! is only exposed as [`ProbeVerdict::unconfirmed`], which fusion may let a report surge
 //! corroborate.
 
@@ -431,6 +434,7 @@ impl ServiceProbes {
             let mut errors: [u16; ProbeError::ALL.len()] = [0; ProbeError::ALL.len()];
             let mut fresh_errors: [u16; ProbeError::ALL.len()] = [0; ProbeError::ALL.len()];
             let (mut fresh, mut fresh_since): (u16, Option<Timestamp>) = (0, None);
+            let mut latest_success: Option<Timestamp> = None;
             for e in self.entries[i..]
                 .iter()
                 .filter(|e| e.check.as_deref() == check)
@@ -440,6 +444,9 @@ impl ServiceProbes {
                 }
                 next_stale = next_stale.min(e.stale_at(params).as_millis());
                 v.live += 1;
+                if e.last_ok {
+                    latest_success = latest_success.max(Some(e.last_at));
+                }
                 if e.is_fresh_failure(now, params) {
                     next_stale = next_stale.min(e.fresh_until(params).as_millis());
                     fresh += 1;
@@ -470,7 +477,14 @@ impl ServiceProbes {
                     _ => {}
                 }
             }
-            if fresh > 0 && v.failing + fresh >= 2 {
+            // Uncontradicted: no live vantage of the check succeeded since the earliest fresh
+            // failure (two independent blips a few seconds apart with a success between
+            // them are noise; a real outage fails every vantage that probes after it began).
+            let uncontradicted = match (latest_success, fresh_since) {
+                (Some(ok), Some(first)) => ok < first,
+                _ => true,
+            };
+            if fresh > 0 && v.failing + fresh >= 2 && uncontradicted {
                 // Independent vantages corroborate each other: confirmed at once.
                 v.failing += fresh;
                 v.corroborated = fresh;
@@ -632,6 +646,22 @@ mod tests {
         s.observe(&probe(240, "b", false), &params);
         let v = s.evaluate(Timestamp::from_secs(241), &params);
         assert_eq!((v.state, v.unconfirmed), (State::Operational, 1));
+    }
+
+    #[test]
+    fn a_success_between_two_fresh_failures_contradicts_them() {
+        let params = ProbeParams::default();
+        let mut s = warm(&["a", "b", "c"], 120, &params);
+        s.observe(&probe(180, "a", false), &params);
+        s.observe(&probe(190, "c", true), &params);
+        s.observe(&probe(200, "b", false), &params);
+        let v = s.evaluate(Timestamp::from_secs(201), &params);
+        assert_eq!((v.state, v.failing), (State::Operational, 0), "{v:?}");
+        // Confirmed the usual way if the failures go on.
+        s.observe(&probe(240, "a", false), &params);
+        s.observe(&probe(250, "c", false), &params);
+        let v = s.evaluate(Timestamp::from_secs(251), &params);
+        assert_eq!(v.state, State::MajorOutage, "{v:?}");
     }
 
     proptest::proptest! {
