@@ -55,7 +55,7 @@ impl HealthView for crate::engine::ServiceHealth {
     fn health(&self) -> ServiceHealth {
         ServiceHealth {
             state: self.state,
-            since: Some(self.since),
+            since: self.impaired_since.or(Some(self.since)),
             watched: true,
             incident: self.incident,
         }
@@ -119,6 +119,20 @@ impl Default for AttributionParams {
 /// explanations from other provider trees (docs/attribution.md).
 pub const SWAP_BELOW_HIT_SHARE: f64 = 0.3;
 
+/// Causes whose observed dependents are at least this share of all observed services are
+/// "broad" (a cloud root) and always get the swap check, whatever their hit share.
+pub const SWAP_BROAD_SHARE: f64 = 0.25;
+
+/// Explaining away: a component is eligible only when its residual dependents (impaired
+/// dependents not explained by an accepted cause, over observed dependents not so explained)
+/// are impaired at least this many times more often than its residual non-dependents
+/// (docs/attribution.md, "Explaining away").
+pub const MIN_RESIDUAL_LIFT: f64 = 2.0;
+
+/// A dependent whose impairment began more than this long before the candidate's onset (the
+/// upper median of its impaired dependents' onsets) is not fresh evidence for it.
+pub const STALE_BEFORE_ONSET_MS: i64 = 10 * MINUTE_MS;
+
 /// What a cause is: a component, or one service failing on its own (which explains the
 /// services that rely on it and is never reported as a component incident).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -181,6 +195,8 @@ pub struct Attributor {
     params: AttributionParams,
     observed: Vec<bool>,
     impaired: Vec<bool>,
+    /// When each impaired service's impairment began (if known).
+    since: Vec<Option<Timestamp>>,
     /// Per component: histogram of its observed dependents by edge-confidence bucket.
     observed_hist: Vec<[u32; BUCKETS]>,
     observed_total: usize,
@@ -211,6 +227,7 @@ impl Attributor {
             params,
             observed: vec![false; n],
             impaired: vec![false; n],
+            since: vec![None; n],
             observed_hist: vec![[0; BUCKETS]; m],
             observed_total: 0,
             evidence: vec![Vec::new(); m],
@@ -312,6 +329,7 @@ impl Attributor {
                 }
             }
             self.impaired[s] = h.impaired();
+            self.since[s] = h.since;
         }
     }
 
@@ -409,6 +427,11 @@ impl Attributor {
                 });
             }
         }
+        // Stale impairments are not fresh evidence for a new cause.
+        for cand in candidates.iter_mut() {
+            drop_stale(cand, &self.since);
+        }
+        candidates.retain(|c| c.evidence.len() >= p.min_services);
         if candidates.is_empty() {
             return;
         }
@@ -428,7 +451,11 @@ impl Attributor {
         for (ci, cause) in picks {
             // A cause hitting a large share of its dependents is no catch-all; re-explaining
             // costs as much as the first pass, so only weak-share causes are re-examined.
-            if cause.hit_share >= SWAP_BELOW_HIT_SHARE {
+            // A broad cause (dependents a large share of everything observed) is re-examined
+            // whatever its share: overlapping narrower causes can fit its services better.
+            let broad = matches!(cause.kind, CauseKind::Component(_))
+                && cause.dependents as f64 >= SWAP_BROAD_SHARE * self.observed_total as f64;
+            if cause.hit_share >= SWAP_BELOW_HIT_SHARE && !broad {
                 self.causes.push(cause);
                 continue;
             }
@@ -500,6 +527,7 @@ impl Attributor {
         let mut order: Vec<usize> = subset.to_vec();
         let mut picks: Vec<(usize, Cause)> = Vec::new();
         let mut buckets: Vec<u8> = Vec::new();
+        let mut remaining_total = self.remaining.iter().filter(|&&r| r).count();
 
         for round in 0..p.max_causes {
             for (i, cand) in candidates.iter_mut().enumerate() {
@@ -561,7 +589,16 @@ impl Attributor {
                     0,
                 ));
                 let eligible = match cand.kind {
-                    CauseKind::Component(_) => independent >= p.min_services,
+                    CauseKind::Component(_) => {
+                        independent >= p.min_services
+                            && residual_lift_ok(
+                                cand,
+                                remaining_total,
+                                impaired_total,
+                                self.observed_total,
+                                eps,
+                            )
+                    }
                     CauseKind::Service(_) => cand.remaining >= p.min_services,
                 };
                 if eligible
@@ -661,6 +698,7 @@ impl Attributor {
                     others_impaired: impaired_total.saturating_sub(dependents_impaired),
                 },
             ));
+            remaining_total = remaining_total.saturating_sub(explained.len());
             for &s in &explained {
                 self.remaining[s as usize] = false;
                 self.scratch[s as usize] = true;
@@ -707,6 +745,63 @@ fn prefer(
         CauseKind::Service(s) => (1, s),
     };
     key(cand.kind) < key(okind)
+}
+
+/// Drops the candidate's impaired dependents whose impairment began more than
+/// [`STALE_BEFORE_ONSET_MS`] before the candidate's onset (the upper median of its dependents'
+/// onsets): a service failing for an hour is not evidence that a component failed now. Dropped
+/// services count neither as impaired nor as healthy dependents of this candidate.
+fn drop_stale(cand: &mut Candidate, since: &[Option<Timestamp>]) {
+    let mut onsets: Vec<i64> = cand
+        .evidence
+        .iter()
+        .filter_map(|e| since[e.service as usize].map(|t| t.as_millis()))
+        .collect();
+    if onsets.len() < 2 {
+        return;
+    }
+    onsets.sort_unstable();
+    let onset = onsets[onsets.len() / 2];
+    let before = cand.evidence.len();
+    cand.evidence.retain(|e| match since[e.service as usize] {
+        Some(t) => t.as_millis() >= onset - STALE_BEFORE_ONSET_MS,
+        None => true,
+    });
+    let dropped = before - cand.evidence.len();
+    cand.observed = cand.observed.saturating_sub(dropped);
+    cand.remaining = cand.evidence.len();
+}
+
+/// Explaining away: are the candidate's residual dependents impaired at least
+/// [`MIN_RESIDUAL_LIFT`] times as often as its residual non-dependents (never taken below ε)?
+/// Residual means not explained by a cause accepted earlier in this tick. When 41% of all
+/// services are impaired, a cloud whose dependents are 45% impaired explains nothing.
+fn residual_lift_ok(
+    cand: &Candidate,
+    remaining_total: usize,
+    impaired_total: usize,
+    observed_total: usize,
+    eps: f64,
+) -> bool {
+    let explained_deps = cand.evidence.len().saturating_sub(cand.remaining);
+    let dep_obs = cand.observed.saturating_sub(explained_deps);
+    if dep_obs == 0 {
+        return false;
+    }
+    let dep_rate = cand.remaining as f64 / dep_obs as f64;
+    let explained_others = impaired_total
+        .saturating_sub(remaining_total)
+        .saturating_sub(explained_deps);
+    let others_obs = observed_total
+        .saturating_sub(cand.observed)
+        .saturating_sub(explained_others);
+    let others_imp = remaining_total.saturating_sub(cand.remaining);
+    let background = if others_obs == 0 {
+        eps
+    } else {
+        (others_imp as f64 / others_obs as f64).max(eps)
+    };
+    dep_rate >= MIN_RESIDUAL_LIFT * background
 }
 
 /// Impaired dependents still to explain that fail independently: those whose path to the
