@@ -196,10 +196,10 @@ fn probes_confirm_an_outage_and_its_recovery_with_hysteresis() {
         [State::Operational, State::MajorOutage, State::Operational],
         "{out:#?}"
     );
-    // Vantages probe 7 s apart: the second vantage's first failure (20 min 7 s) corroborates
-    // the first's, 2 of 3 is a majority, and the next tick (every 10 s) confirms it — without
-    // waiting for either vantage's second failure.
-    assert_eq!(states[1].0, at(20 * 60 + 10));
+    // Vantages probe 7 s apart: once the third vantage's first failure (20 min 14 s) makes
+    // the vote unanimous, the next tick (every 10 s) confirms it — without waiting for any
+    // vantage's second failure.
+    assert_eq!(states[1].0, at(20 * 60 + 20));
     // Up after two successes (minute 31) plus the recovery hold (3 minutes).
     assert!(
         states[2].0 >= at(34 * 60) && states[2].0 <= at(35 * 60),
@@ -213,7 +213,7 @@ fn probes_confirm_an_outage_and_its_recovery_with_hysteresis() {
         } => Some(cause.clone()),
         _ => None,
     });
-    assert_eq!(cause.unwrap(), "probes fail from 2 of 3 vantages (timeout)");
+    assert_eq!(cause.unwrap(), "probes fail from 3 of 3 vantages (timeout)");
     let ids: Vec<_> =
         out.iter()
             .filter_map(|o| match o {

@@ -13,12 +13,11 @@
 //! Corroboration: independent vantages confirm each other. A live vantage whose latest
 //! result failed within [`ProbeParams::corroboration_window_intervals`] of its interval, but
 //! whose machine has not confirmed it yet, is a *fresh failure*. When the confirmed-failing
-//! and freshly failing vantages of one check are together at least two, and no live vantage
-//! of the check reported a success since the earliest fresh failure (*uncontradicted*), the
-//! fresh failures count as failing at once (the vote above then applies), without waiting
-//! for each vantage's own second failure. The contradiction clause is what keeps two
-//! independent blips a few seconds apart from being an outage: in a real outage every vantage
-//! that probes after the onset fails. A single vantage's single failure alone changes nothing; it
+//! and freshly failing vantages of one check are together at least two, and every live
+//! vantage's latest result failed (*unanimous*), the fresh failures count as failing at once
+//! (the vote above then applies), without waiting for each vantage's own second failure. The
+//! unanimity clause is what keeps two independent blips in a row from being an outage: in a
+//! real outage every vantage that probes after the onset fails. A single vantage's single failure alone changes nothing; it
 //! is only exposed as [`ProbeVerdict::unconfirmed`], which fusion may let a report surge
 //! corroborate.
 
@@ -477,14 +476,11 @@ impl ServiceProbes {
                     _ => {}
                 }
             }
-            // Uncontradicted: no live vantage of the check succeeded since the earliest fresh
-            // failure (two independent blips a few seconds apart with a success between
-            // them are noise; a real outage fails every vantage that probes after it began).
-            let uncontradicted = match (latest_success, fresh_since) {
-                (Some(ok), Some(first)) => ok < first,
-                _ => true,
-            };
-            if fresh > 0 && v.failing + fresh >= 2 && uncontradicted {
+            // Unanimous: every live vantage's latest result failed. Two independent blips in a
+            // row are noise that a third vantage's success contradicts; a real outage fails
+            // every vantage that probes after it began.
+            let unanimous = latest_success.is_none();
+            if fresh > 0 && v.failing + fresh >= 2 && unanimous {
                 // Independent vantages corroborate each other: confirmed at once.
                 v.failing += fresh;
                 v.corroborated = fresh;
@@ -617,22 +613,37 @@ mod tests {
         let v = s.evaluate(Timestamp::from_secs(181), &params);
         assert_eq!((v.state, v.unconfirmed), (State::Operational, 1));
         s.observe(&probe(185, "b", false), &params);
-        assert!(s.needs_evaluation(Timestamp::from_secs(186)));
+        // c's latest result (120 s) still passes: not unanimous yet.
         let v = s.evaluate(Timestamp::from_secs(186), &params);
+        assert_eq!(v.state, State::Operational);
+        s.observe(&probe(190, "c", false), &params);
+        assert!(s.needs_evaluation(Timestamp::from_secs(191)));
+        let v = s.evaluate(Timestamp::from_secs(191), &params);
         assert_eq!(
             (v.state, v.failing, v.corroborated, v.live),
-            (State::MajorOutage, 2, 2, 3)
+            (State::MajorOutage, 3, 3, 3)
         );
         assert_eq!(v.failing_since, Some(Timestamp::from_secs(180)));
         assert_eq!(v.error, Some(ProbeError::Timeout));
-        // Of five vantages, two are a minority: degraded.
+        // Two vantages, each failing once: confirmed at once.
+        let mut s = warm(&["a", "b"], 120, &params);
+        s.observe(&probe(180, "a", false), &params);
+        s.observe(&probe(200, "b", false), &params);
+        let v = s.evaluate(Timestamp::from_secs(201), &params);
+        assert_eq!((v.state, v.failing), (State::MajorOutage, 2));
+        // Of five vantages, two are not enough while the others' latest results pass.
         let mut s = warm(&["a", "b", "c", "d", "e"], 120, &params);
         s.observe(&probe(180, "a", false), &params);
         s.observe(&probe(190, "b", false), &params);
         let v = s.evaluate(Timestamp::from_secs(191), &params);
-        assert_eq!((v.state, v.failing), (State::Degraded, 2));
+        assert_eq!((v.state, v.failing), (State::Operational, 0));
+        for (t, x) in [(200, "c"), (210, "d"), (220, "e")] {
+            s.observe(&probe(t, x, false), &params);
+        }
+        let v = s.evaluate(Timestamp::from_secs(221), &params);
+        assert_eq!((v.state, v.failing), (State::MajorOutage, 5));
         // The fresh failures expire when no further result arrives within the window.
-        let v = s.evaluate(Timestamp::from_secs(190 + 91), &params);
+        let v = s.evaluate(Timestamp::from_secs(400), &params);
         assert_eq!(v.failing, 0, "{v:?}");
     }
 
