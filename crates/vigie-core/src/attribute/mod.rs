@@ -186,6 +186,8 @@ struct Candidate {
     remaining: usize,
     upper_bound: f64,
     fit: Option<(score::Fit, usize)>,
+    /// Residual dependents impaired before this instant (ms) are stale: not fresh evidence.
+    fresh_from: i64,
 }
 
 /// The attribution step. Build it once per topology; call [`Attributor::tick`] at the end of
@@ -384,6 +386,7 @@ impl Attributor {
                 remaining: ev.len(),
                 upper_bound: 0.0,
                 fit: None,
+                fresh_from: i64::MIN,
             });
         }
         // One service failing on its own explains the services that rely on it.
@@ -424,14 +427,10 @@ impl Attributor {
                     remaining,
                     upper_bound: 0.0,
                     fit: None,
+                    fresh_from: i64::MIN,
                 });
             }
         }
-        // Stale impairments are not fresh evidence for a new cause.
-        for cand in candidates.iter_mut() {
-            drop_stale(cand, &self.since);
-        }
-        candidates.retain(|c| c.evidence.len() >= p.min_services);
         if candidates.is_empty() {
             return;
         }
@@ -538,8 +537,9 @@ impl Attributor {
                 cand.fit = None;
                 cand.remaining = 0;
                 cand.upper_bound = -p.model.cause_cost;
+                cand.fresh_from = fresh_from(cand, &self.remaining, &self.since);
                 for e in &cand.evidence {
-                    if self.remaining[e.service as usize] {
+                    if live(&self.remaining, &self.since, cand.fresh_from, e) {
                         cand.remaining += 1;
                         cand.upper_bound += per_bucket_gain[e.bucket as usize];
                     }
@@ -572,12 +572,17 @@ impl Attributor {
                     buckets.extend(
                         cand.evidence
                             .iter()
-                            .filter(|e| self.remaining[e.service as usize])
+                            .filter(|e| live(&self.remaining, &self.since, cand.fresh_from, e))
                             .map(|e| e.bucket),
                     );
                     let fit = score::fit(&p.model, &buckets, &cand.healthy);
-                    let independent =
-                        count_independent(&self.graph, &self.impaired, &self.remaining, cand);
+                    let independent = count_independent(
+                        &self.graph,
+                        &self.impaired,
+                        &self.remaining,
+                        &self.since,
+                        cand,
+                    );
                     cand.fit = Some((fit, independent));
                 }
                 scored.push(i);
@@ -629,7 +634,7 @@ impl Attributor {
             let explained: Vec<ServiceIx> = candidates[b]
                 .evidence
                 .iter()
-                .filter(|e| self.remaining[e.service as usize])
+                .filter(|e| live(&self.remaining, &self.since, candidates[b].fresh_from, e))
                 .map(|e| e.service)
                 .collect();
             for &s in &explained {
@@ -654,7 +659,8 @@ impl Attributor {
                     .evidence
                     .iter()
                     .filter(|e| {
-                        self.remaining[e.service as usize] && self.scratch[e.service as usize]
+                        live(&self.remaining, &self.since, c.fresh_from, e)
+                            && self.scratch[e.service as usize]
                     })
                     .count();
                 if overlap * 2 < c.remaining && overlap * 2 < explained.len() {
@@ -747,29 +753,29 @@ fn prefer(
     key(cand.kind) < key(okind)
 }
 
-/// Drops the candidate's impaired dependents whose impairment began more than
-/// [`STALE_BEFORE_ONSET_MS`] before the candidate's onset (the upper median of its dependents'
-/// onsets): a service failing for an hour is not evidence that a component failed now. Dropped
-/// services count neither as impaired nor as healthy dependents of this candidate.
-fn drop_stale(cand: &mut Candidate, since: &[Option<Timestamp>]) {
+/// The instant before which the candidate's residual impaired dependents are stale: the
+/// candidate's onset (the upper median of its residual dependents' impairment onsets) minus
+/// [`STALE_BEFORE_ONSET_MS`]. A service failing for an hour is not evidence that a component
+/// failed now; services explained by an accepted cause take no part in the onset. Stale
+/// dependents count neither as impaired nor as healthy dependents of this candidate.
+fn fresh_from(cand: &Candidate, remaining: &[bool], since: &[Option<Timestamp>]) -> i64 {
     let mut onsets: Vec<i64> = cand
         .evidence
         .iter()
+        .filter(|e| remaining[e.service as usize])
         .filter_map(|e| since[e.service as usize].map(|t| t.as_millis()))
         .collect();
     if onsets.len() < 2 {
-        return;
+        return i64::MIN;
     }
     onsets.sort_unstable();
-    let onset = onsets[onsets.len() / 2];
-    let before = cand.evidence.len();
-    cand.evidence.retain(|e| match since[e.service as usize] {
-        Some(t) => t.as_millis() >= onset - STALE_BEFORE_ONSET_MS,
-        None => true,
-    });
-    let dropped = before - cand.evidence.len();
-    cand.observed = cand.observed.saturating_sub(dropped);
-    cand.remaining = cand.evidence.len();
+    onsets[onsets.len() / 2].saturating_sub(STALE_BEFORE_ONSET_MS)
+}
+
+/// Is this evidence still to explain and fresh for its candidate?
+fn live(remaining: &[bool], since: &[Option<Timestamp>], fresh_from: i64, e: &Evidence) -> bool {
+    remaining[e.service as usize]
+        && since[e.service as usize].is_none_or(|t| t.as_millis() >= fresh_from)
 }
 
 /// Explaining away: are the candidate's residual dependents impaired at least
@@ -810,6 +816,7 @@ fn count_independent(
     graph: &DependencyGraph,
     impaired: &[bool],
     remaining: &[bool],
+    since: &[Option<Timestamp>],
     cand: &Candidate,
 ) -> usize {
     let CauseKind::Component(c) = cand.kind else {
@@ -817,7 +824,7 @@ fn count_independent(
     };
     cand.evidence
         .iter()
-        .filter(|e| remaining[e.service as usize])
+        .filter(|e| live(remaining, since, cand.fresh_from, e))
         .filter(|e| {
             if e.direct {
                 return true;
