@@ -137,29 +137,7 @@ pub fn ln_gamma_lower(a: f64, x: f64) -> f64 {
         ln_front + sum.ln()
     } else {
         // Continued fraction for Q(a, x); P = 1 - Q is not small here.
-        let mut b = x + 1.0 - a;
-        let mut c = 1.0 / FPMIN;
-        let mut d = 1.0 / b;
-        let mut h = d;
-        for i in 1..=MAX_ITER {
-            let an = -(i as f64) * (i as f64 - a);
-            b += 2.0;
-            d = an * d + b;
-            if d.abs() < FPMIN {
-                d = FPMIN;
-            }
-            c = b + an / c;
-            if c.abs() < FPMIN {
-                c = FPMIN;
-            }
-            d = 1.0 / d;
-            let del = d * c;
-            h *= del;
-            if (del - 1.0).abs() < EPS {
-                break;
-            }
-        }
-        let q = (ln_front + h.ln()).exp();
+        let q = ln_gamma_upper_cf(a, x, ln_front).exp();
         (-q.min(1.0)).ln_1p()
     }
 }
@@ -175,6 +153,12 @@ pub fn ln_gamma_upper(a: f64, x: f64) -> f64 {
         return (-p.min(1.0)).ln_1p();
     }
     let ln_front = a * x.ln() - x - ln_gamma(a);
+    ln_gamma_upper_cf(a, x, ln_front)
+}
+
+/// `ln Q(a, x)` by its continued fraction (modified Lentz), valid for x ≥ a + 1;
+/// `ln_front` is `a ln x − x − ln Γ(a)`. Shared by both incomplete-gamma functions.
+fn ln_gamma_upper_cf(a: f64, x: f64, ln_front: f64) -> f64 {
     let mut b = x + 1.0 - a;
     let mut c = 1.0 / FPMIN;
     let mut d = 1.0 / b;
