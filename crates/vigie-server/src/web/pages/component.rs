@@ -7,7 +7,7 @@ use crate::web::html::{component_href, esc, service_href, time_element};
 use crate::web::i18n::Lang;
 use crate::web::view::ComponentView;
 
-use super::layout::{document, incident_card, state_label, Chrome};
+use super::layout::{document, incident_card, past_incidents_section, state_label, Chrome};
 
 pub fn render(view: &ComponentView, lang: Lang, path: &str) -> String {
     let m = lang.messages();
@@ -130,19 +130,7 @@ pub fn render(view: &ComponentView, lang: Lang, path: &str) -> String {
         main.push_str("</ul></section>");
     }
 
-    let _ = write!(
-        main,
-        "<section aria-labelledby=\"h-inc\"><h2 id=\"h-inc\">{}</h2>",
-        m.h("component.incidents_title")
-    );
-    let past: Vec<_> = view.incidents.iter().filter(|i| !i.is_open()).collect();
-    if past.is_empty() {
-        let _ = write!(main, "<p>{}</p>", m.h("service.no_incidents"));
-    }
-    for inc in past {
-        main.push_str(&incident_card(inc, &m));
-    }
-    main.push_str("</section>");
+    past_incidents_section(&mut main, "component.incidents_title", &view.incidents, &m);
     let chrome = Chrome {
         lang,
         title: &view.name,

@@ -148,6 +148,29 @@ pub fn state_label(state: State, m: &Messages) -> String {
 /// How many affected services to name on a card before "and N more".
 const CARD_NAMES: usize = 12;
 
+/// The "incident history" section of a service or component page: every resolved incident
+/// as a card, or a line saying there is none. `title_key` names the section's heading.
+pub fn past_incidents_section(
+    main: &mut String,
+    title_key: &str,
+    incidents: &[IncidentSummary],
+    m: &Messages,
+) {
+    let _ = write!(
+        main,
+        "<section aria-labelledby=\"h-inc\"><h2 id=\"h-inc\">{}</h2>",
+        m.h(title_key)
+    );
+    let past: Vec<_> = incidents.iter().filter(|i| !i.is_open()).collect();
+    if past.is_empty() {
+        let _ = write!(main, "<p>{}</p>", m.h("service.no_incidents"));
+    }
+    for inc in past {
+        main.push_str(&incident_card(inc, m));
+    }
+    main.push_str("</section>");
+}
+
 /// The card of one incident: for component incidents the headline
 /// "Fastly — 37 services affected — probable cause, confidence 0.97".
 pub fn incident_card(inc: &IncidentSummary, m: &Messages) -> String {

@@ -12,7 +12,7 @@ use crate::web::i18n::{Lang, Messages};
 use crate::web::svg;
 use crate::web::view::{ReportFlash, ServiceView};
 
-use super::layout::{document, incident_card, state_label, Chrome};
+use super::layout::{document, incident_card, past_incidents_section, state_label, Chrome};
 
 /// The form field carrying the anti-forgery token.
 pub const CSRF_FIELD: &str = "csrf";
@@ -200,19 +200,7 @@ pub fn render(view: &ServiceView, lang: Lang, path: &str) -> String {
     main.push_str("</section>");
 
     // Incident history.
-    let _ = write!(
-        main,
-        "<section aria-labelledby=\"h-inc\"><h2 id=\"h-inc\">{}</h2>",
-        m.h("service.incidents_title")
-    );
-    let past: Vec<_> = view.incidents.iter().filter(|i| !i.is_open()).collect();
-    if past.is_empty() {
-        let _ = write!(main, "<p>{}</p>", m.h("service.no_incidents"));
-    }
-    for inc in past {
-        main.push_str(&incident_card(inc, &m));
-    }
-    main.push_str("</section>");
+    past_incidents_section(&mut main, "service.incidents_title", &view.incidents, &m);
 
     // Dependencies.
     let _ = write!(
