@@ -20,6 +20,11 @@
 //! real outage every vantage that probes after the onset fails. A single vantage's single failure alone changes nothing; it
 //! is only exposed as [`ProbeVerdict::unconfirmed`], which fusion may let a report surge
 //! corroborate.
+//!
+//! A *lone* failing vantage (the only `down` one of a check, others live, none corroborating)
+//! votes only once its `down` episode holds [`ProbeParams::lone_vantage_extra_failures`] more
+//! failures than its threshold: one vantage's own network fails far more often than a
+//! service does while the others still reach it. Until then it too is only `unconfirmed`.
 
 use crate::model::{ProbeError, State};
 use crate::signal::ProbeResult;
@@ -63,6 +68,12 @@ pub struct ProbeParams {
     /// A vantage's failed latest result counts as a fresh failure (that another vantage can
     /// corroborate) for this many of its intervals after it arrived.
     pub corroboration_window_intervals: f64,
+    /// A *lone* failing vantage — the only one of a check's live vantages that fails, with
+    /// no other vantage corroborating it — votes only once it has failed this many more
+    /// times than its failure threshold within its current `down` episode. Independent
+    /// vantages confirm each other at once; one vantage alone is more often its own network
+    /// than the service, so it must persist longer.
+    pub lone_vantage_extra_failures: u32,
 }
 
 impl Default for ProbeParams {
@@ -72,6 +83,7 @@ impl Default for ProbeParams {
             default_interval_ms: 60 * SECOND_MS,
             stale_after_intervals: 3.0,
             corroboration_window_intervals: 1.5,
+            lone_vantage_extra_failures: 1,
         }
     }
 }
@@ -103,6 +115,9 @@ pub struct CheckMachine {
     successes: u32,
     slow: u32,
     fast: u32,
+    /// Failures within the current `down` episode (the confirming run included; successes
+    /// too few to recover do not reset it); 0 when not `down`.
+    down_failures: u32,
 }
 
 impl CheckMachine {
@@ -114,6 +129,7 @@ impl CheckMachine {
             successes: 0,
             slow: 0,
             fast: 0,
+            down_failures: 0,
         }
     }
 
@@ -132,6 +148,11 @@ impl CheckMachine {
     /// Consecutive failed results, up to now.
     pub fn consecutive_failures(&self) -> u32 {
         self.failures
+    }
+
+    /// Failed results within the current `down` episode (0 when not `down`).
+    pub fn down_failures(&self) -> u32 {
+        self.down_failures
     }
 
     /// Feeds one result; returns whether the verdict changed.
@@ -161,6 +182,11 @@ impl CheckMachine {
             VantageVerdict::Up if self.slow >= t.failure => VantageVerdict::Slow,
             VantageVerdict::Slow if self.fast >= t.recovery => VantageVerdict::Up,
             v => v,
+        };
+        self.down_failures = match (before, self.verdict) {
+            (_, v) if v != VantageVerdict::Down => 0,
+            (VantageVerdict::Down, _) => self.down_failures + u32::from(!ok),
+            _ => self.failures,
         };
         self.verdict != before
     }
@@ -407,11 +433,17 @@ impl ServiceProbes {
             }
         }
         let verdict_changed = entry.machine.observe(p.ok, p.slow);
+        // A lone `down` vantage starts to vote when its episode reaches this many failures.
+        let t = entry.machine.thresholds();
+        let established_now = !p.ok
+            && entry.machine.down_failures()
+                == t.failure.saturating_add(params.lone_vantage_extra_failures);
         // A result that only moves a live vantage's staleness later needs no evaluation now:
         // `next_stale` may then be early, which costs one harmless re-evaluation.
         // A change of outcome may start or end a fresh failure (corroboration); a repeated
         // failure only extends one, and `next_stale` re-evaluates when it would end.
-        self.changed |= verdict_changed || was_stale || outcome_changed || pos.is_none();
+        self.changed |=
+            verdict_changed || established_now || was_stale || outcome_changed || pos.is_none();
     }
 
     /// Recomputes the verdict at `now`; returns it.
@@ -434,6 +466,8 @@ impl ServiceProbes {
             let mut fresh_errors: [u16; ProbeError::ALL.len()] = [0; ProbeError::ALL.len()];
             let (mut fresh, mut fresh_since): (u16, Option<Timestamp>) = (0, None);
             let mut latest_success: Option<Timestamp> = None;
+            // Whether some `down` vantage has failed long enough to vote alone.
+            let mut established = false;
             for e in self.entries[i..]
                 .iter()
                 .filter(|e| e.check.as_deref() == check)
@@ -462,6 +496,9 @@ impl ServiceProbes {
                 match e.verdict() {
                     VantageVerdict::Down => {
                         v.failing += 1;
+                        let t = e.thresholds();
+                        established |= e.machine.down_failures()
+                            >= t.failure.saturating_add(params.lone_vantage_extra_failures);
                         if let Some(err) = e.last_error {
                             if let Some(k) = ProbeError::ALL.iter().position(|x| *x == err) {
                                 errors[k] += 1;
@@ -493,6 +530,13 @@ impl ServiceProbes {
                 };
             } else {
                 unconfirmed = unconfirmed.max(fresh);
+            }
+            // A lone failing vantage that other live vantages contradict must persist.
+            if v.failing == 1 && v.corroborated == 0 && v.live >= 2 && !established {
+                v.failing = 0;
+                v.failing_since = None;
+                errors = [0; ProbeError::ALL.len()];
+                unconfirmed = unconfirmed.max(1);
             }
             v.state = if v.live == 0 {
                 State::Unknown
@@ -560,9 +604,11 @@ mod tests {
             s.evaluate(Timestamp::from_secs(61), &params).state,
             State::Operational
         );
-        // One vantage fails twice: a minority.
-        s.observe(&probe(120, "a", false), &params);
-        s.observe(&probe(180, "a", false), &params);
+        // One vantage fails three times (a lone vantage needs one more than its threshold):
+        // a minority.
+        for t in [120, 150, 180] {
+            s.observe(&probe(t, "a", false), &params);
+        }
         for t in [120, 180] {
             s.observe(&probe(t, "b", true), &params);
             s.observe(&probe(t, "c", true), &params);
@@ -645,6 +691,77 @@ mod tests {
         // The fresh failures expire when no further result arrives within the window.
         let v = s.evaluate(Timestamp::from_secs(400), &params);
         assert_eq!(v.failing, 0, "{v:?}");
+    }
+
+    #[test]
+    fn a_lone_failing_vantage_must_persist() {
+        let params = ProbeParams::default();
+        let mut s = warm(&["a", "b", "c"], 120, &params);
+        // a fails twice (its machine is `down`) while b and c pass: not yet a vote, only a
+        // hint that a report surge may corroborate.
+        for t in [180, 240] {
+            s.observe(&probe(t, "a", false), &params);
+            s.observe(&probe(t + 5, "b", true), &params);
+            s.observe(&probe(t + 5, "c", true), &params);
+        }
+        assert_eq!(s.entries()[0].verdict(), VantageVerdict::Down);
+        let v = s.evaluate(Timestamp::from_secs(246), &params);
+        assert_eq!(
+            (v.state, v.failing, v.unconfirmed, v.error),
+            (State::Operational, 0, 1, None)
+        );
+        // A success too few to recover does not restart the episode; the third failure
+        // within it votes (and asks for an evaluation by itself).
+        s.observe(&probe(300, "a", true), &params);
+        for t in [305, 365, 425, 485, 545, 605] {
+            s.observe(&probe(t, "b", true), &params);
+            s.observe(&probe(t, "c", true), &params);
+        }
+        assert!(s.needs_evaluation(Timestamp::from_secs(301)));
+        assert_eq!(
+            s.evaluate(Timestamp::from_secs(301), &params).state,
+            State::Operational
+        );
+        s.evaluate(Timestamp::from_secs(350), &params);
+        s.observe(&probe(360, "a", false), &params);
+        assert!(s.needs_evaluation(Timestamp::from_secs(361)));
+        let v = s.evaluate(Timestamp::from_secs(361), &params);
+        assert_eq!((v.state, v.failing, v.live), (State::Degraded, 1, 3));
+        assert_eq!(v.failing_since, Some(Timestamp::from_secs(360)));
+        // Once recovered, a new episode starts from zero.
+        for t in [420, 480] {
+            s.observe(&probe(t, "a", true), &params);
+        }
+        assert_eq!(
+            s.evaluate(Timestamp::from_secs(481), &params).state,
+            State::Operational
+        );
+        for t in [540, 600] {
+            s.observe(&probe(t, "a", false), &params);
+        }
+        let v = s.evaluate(Timestamp::from_secs(606), &params);
+        assert_eq!((v.state, v.live), (State::Operational, 3));
+
+        // A service probed from one vantage has nobody to contradict it: its own threshold.
+        let mut s = warm(&["a"], 120, &params);
+        for t in [180, 240] {
+            s.observe(&probe(t, "a", false), &params);
+        }
+        assert_eq!(
+            s.evaluate(Timestamp::from_secs(241), &params).state,
+            State::MajorOutage
+        );
+        // Two vantages both `down` confirm each other: no extra wait.
+        let mut s = warm(&["a", "b", "c", "d", "e"], 120, &params);
+        for t in [180, 240] {
+            s.observe(&probe(t, "a", false), &params);
+            s.observe(&probe(t, "b", false), &params);
+            for x in ["c", "d", "e"] {
+                s.observe(&probe(t + 5, x, true), &params);
+            }
+        }
+        let v = s.evaluate(Timestamp::from_secs(246), &params);
+        assert_eq!((v.state, v.failing), (State::Degraded, 2));
     }
 
     #[test]
