@@ -130,8 +130,10 @@ pub const SWAP_BROAD_SHARE: f64 = 0.25;
 pub const MIN_RESIDUAL_LIFT: f64 = 2.0;
 
 /// A dependent whose impairment began more than this long before the candidate's onset (the
-/// upper median of its impaired dependents' onsets) is not fresh evidence for it.
-pub const STALE_BEFORE_ONSET_MS: i64 = 10 * MINUTE_MS;
+/// upper median of its impaired dependents' onsets) is not fresh evidence for it: one
+/// window of the report detector (5 min), the slowest way a common failure reaches a
+/// dependent's state once it is visible at all.
+pub const STALE_BEFORE_ONSET_MS: i64 = 5 * MINUTE_MS;
 
 /// What a cause is: a component, or one service failing on its own (which explains the
 /// services that rely on it and is never reported as a component incident).

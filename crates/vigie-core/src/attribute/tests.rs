@@ -578,6 +578,23 @@ fn stale_impairments_are_not_fresh_evidence() {
     let o = opened(&out);
     assert_eq!(o.len(), 1, "{out:?}");
     assert_eq!(o[0].0, "widget");
+    // The window's edge: a dependent impaired just longer than the window before the other
+    // is a failure of its own; just within it, the two fail together.
+    let stale_s = STALE_BEFORE_ONSET_MS / 1000;
+    for (gap_s, blamed) in [(stale_s + 30, false), (stale_s - 30, true)] {
+        let mut c = w.attributor();
+        let now = 7200;
+        let imp = vec![
+            ("wd0".to_string(), t(now - gap_s)),
+            ("wd1".to_string(), t(now)),
+        ];
+        let out = c.tick(
+            t(now + 30),
+            &health_since(&w, &imp),
+            &mut IncidentIds::default(),
+        );
+        assert_eq!(!opened(&out).is_empty(), blamed, "gap {gap_s} s: {out:?}");
+    }
 }
 
 #[test]
