@@ -21,8 +21,10 @@
 //!   Bonferroni-corrected for evidence only one sees, whichever is stronger; a row is judged
 //!   first and learnt afterwards, so the score of row i uses rows 0..i only;
 //! * **one alarm per event**: after a row whose surprise reaches `alarm_surprise`, the next
-//!   `refractory_rows` rows are damped by `refractory_discount` (an incident is reported
-//!   once, as the engine does for services);
+//!   `refractory_rows` rows are damped so that only a row `refractory_discount` (in `log10`)
+//!   more surprising than the event's strongest row so far is reported again (an incident is
+//!   reported once, as the engine does for services; a spike that keeps growing, or the
+//!   echo of a spike in the step and window views, is the same event);
 //! * the surprise `S` is mapped to `[0, 1)` by `S / (S + half_score_surprise)`.
 //!
 //! Everything is deterministic; memory is `O(history)` per view.
@@ -50,7 +52,8 @@ pub struct SeriesParams {
     pub alarm_surprise: f64,
     /// Rows damped after an alarm.
     pub refractory_rows: usize,
-    /// Surprise subtracted during the refractory period.
+    /// During the refractory period a row is damped by this much more than the event's
+    /// strongest surprise exceeds `alarm_surprise`.
     pub refractory_discount: f64,
     /// Views used, as bits: 1 value, 2 step, 4 level, 8 spread, 16 seasonal residual,
     /// 32 slow level.
@@ -238,6 +241,8 @@ pub struct SeriesScorer {
     intervals: Vec<i64>,
     rows_per_day: Option<usize>,
     refractory_left: usize,
+    /// Strongest surprise of the current event (since the alarm that opened it).
+    event_peak: f64,
     rows: u64,
     /// Last raw surprises and the history of their means (the likelihood stage).
     raw_surprises: VecDeque<f64>,
@@ -264,6 +269,7 @@ impl SeriesScorer {
             intervals: Vec::new(),
             rows_per_day: None,
             refractory_left: 0,
+            event_peak: 0.0,
             rows: 0,
             raw_surprises: VecDeque::new(),
             likelihood: RankedHistory::new(h),
@@ -288,10 +294,15 @@ impl SeriesScorer {
         let p = &self.params;
         let mut s = surprise;
         if self.refractory_left > 0 {
+            // Within an event, only a row `refractory_discount` stronger than the event's
+            // peak so far reaches the alarm level again.
             self.refractory_left -= 1;
-            s = (s - p.refractory_discount).max(0.0);
+            let discount = p.refractory_discount + (self.event_peak - p.alarm_surprise).max(0.0);
+            s = (s - discount).max(0.0);
+            self.event_peak = self.event_peak.max(surprise);
         } else if surprise >= p.alarm_surprise {
             self.refractory_left = p.refractory_rows;
+            self.event_peak = surprise;
         }
         s / (s + p.half_score_surprise)
     }
@@ -580,6 +591,21 @@ mod tests {
             at <= noise_max,
             "without the slow view: drift {at} vs noise {noise_max}"
         );
+    }
+
+    /// A burst that keeps climbing for a few rows is one event: reported at its first row,
+    /// not again at each new record. A far stronger event inside the refractory period is
+    /// still reported.
+    #[test]
+    fn a_growing_burst_is_one_alarm_and_a_far_stronger_one_is_another() {
+        let mut v: Vec<f64> = noise(2000, 17).iter().map(|x| 10.0 + x).collect();
+        for (i, x) in v[1500..1506].iter_mut().enumerate() {
+            *x = 30.0 + 2.0 * i as f64;
+        }
+        v[1600] = 1e4;
+        let s = score_series(&SeriesParams::default(), &stamps(2000), &v);
+        let alarms: Vec<usize> = (1400..1700).filter(|&i| s[i] >= 0.5).collect();
+        assert_eq!(alarms, vec![1500, 1600], "scores {:?}", &s[1500..1508]);
     }
 
     #[test]
