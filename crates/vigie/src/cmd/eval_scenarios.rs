@@ -77,11 +77,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             && m.attr_p50_s.is_none_or(|s| s <= 120.0)
             && m.false_svc_per_svc_day.is_none_or(|f| f <= 0.01)
             && m.false_comp == 0;
+        let or_none = |v: Option<f64>, unit: &str| v.map_or("n/a".into(), |v| format!("{v}{unit}"));
         eprintln!(
-            "targets: exact cause {:.1}% (≥ 95%), time to cause p50 {:?} s (≤ 120), false service alarms {:?}/service-day (≤ 0.01), false component incidents {} (0): {}",
+            "targets: exact cause {:.1}% (≥ 95%), time to cause p50 {} (≤ 120 s), false service alarms {} (≤ 0.01/service-day), false component incidents {} (0): {}",
             exact_share * 100.0,
-            m.attr_p50_s,
-            m.false_svc_per_svc_day,
+            or_none(m.attr_p50_s, " s"),
+            or_none(m.false_svc_per_svc_day, "/service-day"),
             m.false_comp,
             if ok { "met" } else { "NOT met" }
         );
