@@ -391,3 +391,49 @@ fn a_surge_against_passing_probes_must_be_sustained() {
         "degraded at {first:?}"
     );
 }
+
+#[test]
+fn restored_report_history_needs_no_new_warm_up() {
+    // Two days of one reporter every third minute, as a store would give them back after a
+    // restart, then a surge of 12 distinct reporters in 3 minutes: a surge, not overwhelming.
+    let history: Vec<(Timestamp, u32)> = (0..2 * 1440)
+        .filter(|m| m % 3 == 0)
+        .map(|m| (at(m * 60 - 2 * 86_400), 1))
+        .collect();
+    let surge: Vec<Signal> = (0..12)
+        .map(|i| report(600 + i * 15, "shop", Some(format!("prefix-{i}"))))
+        .collect();
+    let impaired = |out: &[Output]| {
+        out.iter()
+            .any(|o| matches!(o, Output::ServiceState { state, .. } if state.is_impaired()))
+    };
+
+    let mut restored = Engine::new(topology(&["shop"]), EngineParams::default());
+    assert_eq!(
+        restored.restore_report_minutes("shop", at(0), &history),
+        Ok(history.len())
+    );
+    // The chart keeps its past.
+    let series = restored.report_series("shop", at(-60), 6).unwrap();
+    assert_eq!(
+        series.iter().map(|p| p.distinct).collect::<Vec<_>>(),
+        [1, 0, 0, 1, 0, 0]
+    );
+    let out = run(&mut restored, surge.clone(), 1200);
+    assert!(impaired(&out), "{out:?}");
+
+    // Without the history the same surge falls in the detector's warm-up: nothing.
+    let mut fresh = Engine::new(topology(&["shop"]), EngineParams::default());
+    let out = run(&mut fresh, surge, 1200);
+    assert!(!impaired(&out), "{out:?}");
+
+    // Restoring behind live reports would break their order: refused (0 minutes used),
+    // as are unknown services.
+    assert_eq!(
+        fresh.restore_report_minutes("shop", at(1200), &history),
+        Ok(0)
+    );
+    assert!(fresh
+        .restore_report_minutes("nope", at(1200), &history)
+        .is_err());
+}

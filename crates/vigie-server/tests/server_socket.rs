@@ -194,3 +194,63 @@ timeout = "1s"
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_baselines_are_restored_after_a_restart() {
+    use vigie_core::ReportKind;
+    use vigie_store::{NewReport, Store};
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let now = vigie_server::state::system_clock()();
+    let minute = now.minute_floor();
+    // What an earlier run accepted: two counted reports a minute for two days, ending two
+    // minutes before this one, and a duplicate that must not count.
+    {
+        let store = vigie_server::runtime::open_store(&data).unwrap();
+        let mut reports: Vec<NewReport> = (2..2 * 1440)
+            .rev()
+            .flat_map(|i| {
+                (0..2).map(move |k| NewReport {
+                    service: "shop".into(),
+                    at: minute.plus_millis(-i * 60_000 + 5_000 + k * 1_000),
+                    kind: ReportKind::Login,
+                    region: None,
+                    note: None,
+                    reporter: format!("reporter-{i}-{k}"),
+                    counted: true,
+                })
+            })
+            .collect();
+        let mut duplicate = reports[reports.len() - 1].clone();
+        duplicate.at = duplicate.at.plus_millis(1_000);
+        duplicate.counted = false;
+        reports.push(duplicate);
+        store.append_reports(&reports).unwrap();
+    }
+    let config =
+        vigie_config::parse_str("test.toml", "[[service]]\nid = \"shop\"\nname = \"Shop\"\n")
+            .unwrap();
+    let server = Server::start(
+        config,
+        ServeOptions {
+            data_dir: data,
+            listen: "127.0.0.1:0".parse().unwrap(),
+            admin_token_env: None,
+        },
+    )
+    .await
+    .unwrap();
+    // The engine's own report series (the service page's chart) holds the stored minutes.
+    let series = server
+        .state()
+        .report_series("shop", minute.plus_millis(-60_000), 9)
+        .await
+        .expect("the engine answers");
+    let distinct: Vec<u32> = series.iter().map(|p| p.distinct).collect();
+    assert_eq!(distinct, [2, 2, 2, 2, 2, 2, 2, 2, 0], "{series:?}");
+    // And the detector learnt two days of them: its expectation is the stored rate, not
+    // the prior of a service without history (0.2 a minute).
+    let expected = series[series.len() - 2].expected;
+    assert!((1.5..2.5).contains(&expected), "expected {expected}");
+}

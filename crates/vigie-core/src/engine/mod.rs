@@ -265,6 +265,30 @@ impl Engine {
         Ok(())
     }
 
+    /// Seeds a service's report history after a restart from stored per-minute counts of
+    /// distinct (counted) reporters, ascending: the baseline learns them as it would have
+    /// live, so the detector needs no new warm-up and the report chart keeps its past. Only
+    /// minutes before the one containing `now` are used, and only while the service has
+    /// received no report in this run (restoring behind live reports would break their
+    /// order). Returns how many minutes were used.
+    pub fn restore_report_minutes(
+        &mut self,
+        service: &str,
+        now: Timestamp,
+        minutes: &[(Timestamp, u32)],
+    ) -> Result<usize, EngineError> {
+        let ix = self
+            .index
+            .get(service)
+            .ok_or_else(|| EngineError::UnknownService(service.to_string()))?;
+        let slot = &mut self.services[ix as usize];
+        let used = slot.reports.restore(now, minutes, &self.params.reports);
+        if used > 0 {
+            slot.dirty = true;
+        }
+        Ok(used)
+    }
+
     /// Records one signal. Signals for unknown services are ignored (the scenario reader
     /// and the server reject them earlier); returns whether the signal was used.
     pub fn ingest(&mut self, signal: Signal) -> bool {

@@ -327,6 +327,39 @@ impl ServiceReports {
         self.count(at, n, true, (kind, region), params);
     }
 
+    /// Learns stored minutes of distinct reporters (ascending; see
+    /// `Engine::restore_report_minutes`) and closes the last of them. Minutes at or after
+    /// the one containing `now`, out of order, or empty are skipped; nothing is restored once
+    /// a report has been received. The restored minutes carry no kind or region.
+    pub fn restore(
+        &mut self,
+        now: Timestamp,
+        minutes: &[(Timestamp, u32)],
+        params: &ReportParams,
+    ) -> usize {
+        if self.received > 0 {
+            return 0;
+        }
+        let open = now.minute_floor();
+        let mut used = 0;
+        for &(at, n) in minutes {
+            let minute = at.minute_floor();
+            if n == 0 || minute >= open || minute <= self.current.minute {
+                continue;
+            }
+            self.roll_to(minute, params);
+            self.current.distinct = n;
+            self.received += u64::from(n);
+            self.counted += u64::from(n);
+            used += 1;
+        }
+        if used > 0 {
+            self.roll_to(open, params);
+            self.fresh = true;
+        }
+        used
+    }
+
     fn prune(&mut self, now: Timestamp, params: &ReportParams) {
         self.seen
             .retain(|_, t| now.millis_since(*t) < params.dedup_window_ms);

@@ -48,6 +48,7 @@ pub(super) fn build_engine(state: &AppState) -> Result<Engine, ServerError> {
         }
     }
     let now = state.now();
+    restore_report_history(&mut engine, state, now).map_err(store_err)?;
     let stale = store
         .list_incidents(&IncidentFilter {
             open_only: true,
@@ -70,6 +71,55 @@ pub(super) fn build_engine(state: &AppState) -> Result<Engine, ServerError> {
             .map_err(store_err)?;
     }
     Ok(engine)
+}
+
+/// How far back a restart restores report baselines: the detector's memory
+/// (`DetectParams::bin_memory_days`), so older minutes would change nothing.
+const REPORT_RESTORE_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// Gives every service's report detector back the per-minute counts of distinct reporters
+/// it learnt before the restart, so surges are judged against the service's real baseline at
+/// once instead of after a new warm-up on the prior.
+fn restore_report_history(
+    engine: &mut Engine,
+    state: &AppState,
+    now: Timestamp,
+) -> Result<(), vigie_store::StoreError> {
+    let store = state.store();
+    let from = now.plus_millis(-REPORT_RESTORE_MS);
+    let services: Vec<String> = engine
+        .topology()
+        .services
+        .iter()
+        .map(|s| s.id.clone())
+        .collect();
+    let (mut restored, mut minutes_used) = (0usize, 0usize);
+    for service in services {
+        let minutes: Vec<(Timestamp, u32)> = store
+            .report_minutes(&service, from, now)?
+            .into_iter()
+            .filter(|m| m.counted > 0)
+            .map(|m| (m.minute, u32::try_from(m.counted).unwrap_or(u32::MAX)))
+            .collect();
+        if minutes.is_empty() {
+            continue;
+        }
+        match engine.restore_report_minutes(&service, now, &minutes) {
+            Ok(used) => {
+                restored += 1;
+                minutes_used += used;
+            }
+            Err(e) => tracing::warn!(error = %e, "restoring report history"),
+        }
+    }
+    if restored > 0 {
+        tracing::info!(
+            services = restored,
+            minutes = minutes_used,
+            "report baselines restored from the store"
+        );
+    }
+    Ok(())
 }
 
 /// Writes to the store, in output order.
