@@ -3,10 +3,13 @@
 //!
 //! Time advances on a fixed grid of [`ReplayOptions::cadence_ms`] (10 s of simulated time
 //! by default, aligned to multiples of the cadence since the epoch). Before a signal is
-//! ingested, the engine is ticked at every grid point up to and including the signal's time;
-//! after the last signal it is ticked on through [`ReplayOptions::finish_at`] and once more at
-//! the end. So every output's `at` is at or after the last signal the engine had seen when it
-//! concluded it, and never later than one cadence after the evidence that caused it.
+//! ingested, the engine is ticked at every grid point before the signal's time; a grid point
+//! equal to it is ticked once every signal of that instant is in (when a later signal comes,
+//! or at the end). After the last signal it is ticked on through
+//! [`ReplayOptions::finish_at`] and once more at the end. So every output's `at` is at or
+//! after the last signal the engine had seen when it concluded it, and earlier than one
+//! cadence after the evidence that caused it (a minute's report batch, stamped on the minute,
+//! is judged at that instant).
 
 use crate::engine::Engine;
 use crate::output::Output;
@@ -88,19 +91,24 @@ impl<F: FnMut(&Output)> Driver<'_, F> {
         }
     }
 
-    /// Ticks at every grid point up to and including `t`.
-    fn advance_to(&mut self, t: Timestamp) {
+    /// Ticks at every grid point before `t` (`inclusive`: up to and including `t`). The
+    /// first call only places the grid: its first point is the first at or after `t`.
+    fn advance(&mut self, t: Timestamp, inclusive: bool) {
         let cadence = self.options.cadence_ms;
         let mut next = match self.next_tick {
             Some(n) => n,
             None => {
-                let first = t.as_millis().div_euclid(cadence) * cadence + cadence;
-                let first = Timestamp::from_millis(first);
-                self.next_tick = Some(first);
+                let first = t.as_millis().div_euclid(cadence) * cadence;
+                let first = if first < t.as_millis() {
+                    first + cadence
+                } else {
+                    first
+                };
+                self.next_tick = Some(Timestamp::from_millis(first));
                 return;
             }
         };
-        while next <= t {
+        while next < t || (inclusive && next == t) {
             self.tick(next);
             next = next.plus_millis(cadence);
         }
@@ -135,7 +143,8 @@ where
         if d.options.until.is_some_and(|until| at > until) {
             break;
         }
-        d.advance_to(at);
+        // A grid point at exactly `at` is ticked once every signal of that instant is in.
+        d.advance(at, false);
         d.engine.ingest(signal);
         d.summary.signals += 1;
         d.summary.first_signal.get_or_insert(at);
@@ -151,7 +160,7 @@ where
     }
     if let Some(end) = end {
         if d.next_tick.is_some() {
-            d.advance_to(end);
+            d.advance(end, true);
         }
         if d.summary.last_tick != Some(end) {
             d.tick(end);
