@@ -193,7 +193,9 @@ impl IncidentTracker {
             }
         }
 
-        // Link the service incidents of explained services to their component incident.
+        // Link the service incidents of explained services to their component incident. A
+        // link stays while its parent is open (its `services` only grow, so a service two
+        // open incidents have explained would otherwise flip between them every tick).
         for inc in &self.open {
             for &s in &inc.services {
                 let Some(h) = health.get(s as usize).map(HealthView::health) else {
@@ -202,7 +204,7 @@ impl IncidentTracker {
                 let Some(service_incident) = h.incident else {
                     continue;
                 };
-                if !h.impaired() || self.links.get(&service_incident) == Some(&inc.id) {
+                if !h.impaired() || self.links.contains_key(&service_incident) {
                     continue;
                 }
                 self.links.insert(service_incident, inc.id);

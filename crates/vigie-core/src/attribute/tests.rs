@@ -612,3 +612,50 @@ fn two_fresh_co_failing_dependents_of_a_specific_component_open_at_once() {
     assert_eq!(o[0].0, "aws/us-east-1/sqs");
     assert!(o[0].1 >= AttributionParams::default().open_confidence);
 }
+
+#[test]
+fn a_service_explained_by_two_open_incidents_keeps_its_first_parent() {
+    // x0 relies on both CDNs. cdn-a fails first, with x0; then cdn-b fails completely and,
+    // being the stronger cause, explains x0 from then on while cdn-a's incident stays open.
+    let w = World::new()
+        .component("cdn-a")
+        .component("cdn-b")
+        .services("a", 4, &[("cdn-a", 1.0)])
+        .services("b", 4, &[("cdn-b", 1.0)])
+        .services("x", 1, &[("cdn-a", 1.0), ("cdn-b", 1.0)])
+        .services("z", 40, &[]);
+    let mut a = w.attributor();
+    let mut ids = IncidentIds::starting_at(100);
+    let with_incidents = |impaired: &[String]| {
+        let mut health = w.health(impaired);
+        for (i, h) in health.iter_mut().enumerate() {
+            if h.state.is_impaired() {
+                h.incident = Some(500 + i as u64);
+            }
+        }
+        health
+    };
+    let mut first = names("a", 0..3);
+    first.push("x0".into());
+    let mut second = first.clone();
+    second.extend(names("b", 0..4));
+    let x0_incident = 500 + 8;
+    let mut parents = Vec::new();
+    for s in 0..30 {
+        let health = with_incidents(if s < 5 { &first } else { &second });
+        for o in a.tick(t(s * 10), &health, &mut ids) {
+            if let Output::IncidentUpdated {
+                incident,
+                parent: Some(p),
+                ..
+            } = o
+            {
+                if incident == x0_incident {
+                    parents.push(p);
+                }
+            }
+        }
+    }
+    assert_eq!(a.open_incidents().len(), 2, "{:?}", a.open_incidents());
+    assert_eq!(parents.len(), 1, "x0 relinked: {parents:?}");
+}
