@@ -20,6 +20,13 @@
 //!   with `2k` degrees of freedom) for evidence several views share, or the strongest view
 //!   Bonferroni-corrected for evidence only one sees, whichever is stronger; a row is judged
 //!   first and learnt afterwards, so the score of row i uses rows 0..i only;
+//! * a **familiar move** surprises less: each value is placed in a band of the log-odds of its
+//!   rank in the value history (one band per e-fold of rarity, so the bands are fine in the
+//!   tails), and the surprise of the two views that describe a move, the value and the step,
+//!   is lowered by `familiar_weight · log10(1 + c)`, `c` the number of times in the last
+//!   `history` rows the series moved from the previous row's band to this row's band — a
+//!   spike that recurs (a daily job, a periodic burst) is less news each time, a first one
+//!   is not discounted at all, and a change of level or spread is judged as before;
 //! * **one alarm per event**: after a row whose surprise reaches `alarm_surprise`, the next
 //!   `refractory_rows` rows are damped so that only a row `refractory_discount` (in `log10`)
 //!   more surprising than the event's strongest row so far is reported again (an incident is
@@ -30,6 +37,7 @@
 //! Everything is deterministic; memory is `O(history)` per view.
 
 use std::collections::VecDeque;
+use std::f64::consts::LN_10;
 
 /// Constants of the series scorer. docs/detection.md explains each choice.
 #[derive(Clone, Debug, PartialEq)]
@@ -71,6 +79,12 @@ pub struct SeriesParams {
     /// How views combine: 0 the strongest (Bonferroni), 1 the two strongest, 2 Fisher,
     /// 3 the larger of Fisher and the strongest view.
     pub combine: u8,
+    /// Weight of the familiar-move discount: the value and step views' surprises are lowered
+    /// by `familiar_weight · log10(1 + c)`, `c` the earlier moves between the same bands. 0
+    /// disables it.
+    pub familiar_weight: f64,
+    /// Width of a band, in natural log-odds of the value's rank in the value history.
+    pub familiar_band: f64,
 }
 
 impl Default for SeriesParams {
@@ -91,6 +105,8 @@ impl Default for SeriesParams {
             likelihood_mode: 0,
             tail_model: 0,
             combine: 3,
+            familiar_weight: 1.0,
+            familiar_band: 1.0,
         }
     }
 }
@@ -247,10 +263,19 @@ pub struct SeriesScorer {
     /// Last raw surprises and the history of their means (the likelihood stage).
     raw_surprises: VecDeque<f64>,
     likelihood: RankedHistory,
+    /// Familiar moves: the previous row's band, the count of each (from, to) pair of bands
+    /// over the last `history` moves, and those moves in order.
+    last_band: Option<usize>,
+    moves: Vec<u32>,
+    move_ring: VecDeque<usize>,
 }
 
 /// Intervals observed before the sampling step is fixed.
 const STEP_SAMPLES: usize = 32;
+
+/// Bands of the familiar-move discount (log-odds from -10 to +10 band widths; a history of
+/// 8 640 values spans ±9.8 in natural log-odds).
+const BANDS: usize = 20;
 
 impl SeriesScorer {
     pub fn new(params: SeriesParams) -> Self {
@@ -273,6 +298,9 @@ impl SeriesScorer {
             rows: 0,
             raw_surprises: VecDeque::new(),
             likelihood: RankedHistory::new(h),
+            last_band: None,
+            moves: vec![0; BANDS * BANDS],
+            move_ring: VecDeque::new(),
             params,
         }
     }
@@ -366,12 +394,17 @@ impl SeriesScorer {
         let slow = (self.long_recent.len() == p.long_window.max(1))
             .then(|| self.long_recent.iter().sum::<f64>() / self.long_recent.len() as f64);
 
+        // A familiar move discounts the views that describe a move: the value and the step.
+        let discount = p.familiar_weight * self.familiar_moves(x).ln_1p() / LN_10;
         let mut found = [0.0f64; 6];
         let mut views = 0usize;
         let mut judge = |h: &RankedHistory, stat: Option<f64>, bit: u8| {
             if let (Some(v), true) = (stat, p.views & bit != 0) {
                 if h.len() >= p.min_history {
                     found[views] = h.surprise(v, p.tail_model);
+                    if bit & 3 != 0 {
+                        found[views] = (found[views] - discount).max(0.0);
+                    }
                     views += 1;
                 }
             }
@@ -409,6 +442,36 @@ impl SeriesScorer {
         }
         self.previous = Some((seconds, x));
         surprise
+    }
+
+    /// How many of the last `history` moves went from the previous row's band to the band
+    /// of `x`; learns this move. Bands are taken against the value history before `x` joins
+    /// it; no move is counted until that history has `min_history` values.
+    fn familiar_moves(&mut self, x: f64) -> f64 {
+        if self.params.familiar_weight == 0.0 || self.value.len() < self.params.min_history {
+            return 0.0;
+        }
+        let h = &self.value.sorted;
+        let n = h.len() as f64;
+        // Mid-rank of x, kept strictly inside (0, 1).
+        let mid = 0.5 * (h.partition_point(|&v| v < x) + h.partition_point(|&v| v <= x)) as f64;
+        let r = (mid + 0.5) / (n + 1.0);
+        let z = (r / (1.0 - r)).ln() / self.params.familiar_band.max(1e-3);
+        let band = (z.floor() + (BANDS / 2) as f64).clamp(0.0, (BANDS - 1) as f64) as usize;
+        let mut seen = 0.0;
+        if let Some(from) = self.last_band {
+            let pair = from * BANDS + band;
+            seen = f64::from(self.moves[pair]);
+            self.moves[pair] += 1;
+            self.move_ring.push_back(pair);
+            if self.move_ring.len() > self.params.history {
+                if let Some(old) = self.move_ring.pop_front() {
+                    self.moves[old] -= 1;
+                }
+            }
+        }
+        self.last_band = Some(band);
+        seen
     }
 
     fn learn_step(&mut self, seconds: i64) {
@@ -606,6 +669,49 @@ mod tests {
         let s = score_series(&SeriesParams::default(), &stamps(2000), &v);
         let alarms: Vec<usize> = (1400..1700).filter(|&i| s[i] >= 0.5).collect();
         assert_eq!(alarms, vec![1500, 1600], "scores {:?}", &s[1500..1508]);
+    }
+
+    /// A spike that recurs is discounted by how often the same move was made before: the
+    /// first occurrence scores as without the discount, later ones lower.
+    #[test]
+    fn a_recurring_spike_is_discounted_by_its_familiarity() {
+        let mut v: Vec<f64> = noise(4000, 19).iter().map(|x| 10.0 + x).collect();
+        // Every 250 rows, 7-minute steps (no seasonal view to learn the spikes).
+        let spikes: Vec<usize> = (1000..4000).step_by(250).collect();
+        for &i in &spikes {
+            v[i] = 30.0;
+        }
+        let t: Vec<i64> = (0..4000).map(|i| i * 420).collect();
+        let with = score_series(&SeriesParams::default(), &t, &v);
+        let without = score_series(
+            &SeriesParams {
+                familiar_weight: 0.0,
+                ..SeriesParams::default()
+            },
+            &t,
+            &v,
+        );
+        assert_eq!(with[spikes[0]], without[spikes[0]]);
+        assert!(with[spikes[0]] >= 0.5, "first spike {}", with[spikes[0]]);
+        // The band the noise row before a spike falls in varies, so not every recurrence is
+        // the same move; at least half of them are.
+        let lower = spikes[1..]
+            .iter()
+            .filter(|&&i| with[i] < without[i])
+            .count();
+        assert!(
+            2 * lower >= spikes.len() - 1,
+            "{lower} of {}",
+            spikes.len() - 1
+        );
+        for &i in &spikes {
+            assert!(
+                with[i] <= without[i],
+                "row {i}: {} vs {}",
+                with[i],
+                without[i]
+            );
+        }
     }
 
     #[test]
