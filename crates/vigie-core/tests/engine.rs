@@ -437,3 +437,51 @@ fn restored_report_history_needs_no_new_warm_up() {
         .restore_report_minutes("nope", at(1200), &history)
         .is_err());
 }
+
+#[test]
+fn a_blamed_dependency_corroborates_partial_probe_failures() {
+    // Every service is behind fastly. Three fail from every vantage: fastly is blamed. Then
+    // "late" fails from two vantages while the third still passes once — not unanimous, so
+    // on its own it would wait for each vantage's second failure.
+    let ids = ["s0", "s1", "s2", "late", "q0", "q1", "q2", "q3", "q4", "q5"];
+    let run_with = |late_failing: bool| {
+        let mut engine = Engine::new(topology(&ids), EngineParams::default());
+        let mut signals = Vec::new();
+        for m in 0..20i64 {
+            for (k, v) in ["paris", "tokyo", "ohio"].iter().enumerate() {
+                for id in ids {
+                    let t = m * 60 + k as i64 * 2;
+                    let ok = match id {
+                        "s0" | "s1" | "s2" => m < 10,
+                        // From minute 14 paris and tokyo fail; ohio passes at minute 14.
+                        "late" => !(late_failing && m >= 14 && k < 2),
+                        _ => true,
+                    };
+                    signals.push(probe(t, id, v, ok));
+                }
+            }
+        }
+        let out = run(&mut engine, signals, 14 * 60 + 20);
+        (engine, out)
+    };
+    let (engine, out) = run_with(true);
+    assert!(
+        out.iter().any(|o| matches!(
+            o,
+            Output::IncidentOpened { scope: Scope::Component, component: Some(c), .. } if c == "fastly"
+        )),
+        "{out:?}"
+    );
+    let late = engine.service("late").unwrap();
+    assert!(late.state.is_impaired(), "{:?} {}", late.state, late.cause);
+    assert!(
+        late.cause
+            .contains("while fastly, which it depends on, is failing"),
+        "{}",
+        late.cause
+    );
+    // A healthy dependent stays operational while fastly is blamed.
+    assert_eq!(engine.service("q0").unwrap().state, State::Operational);
+    let (engine, _) = run_with(false);
+    assert_eq!(engine.service("late").unwrap().state, State::Operational);
+}

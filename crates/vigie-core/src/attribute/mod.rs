@@ -281,6 +281,11 @@ impl Attributor {
             .collect()
     }
 
+    /// Components of the open component incidents.
+    pub fn open_components(&self) -> impl Iterator<Item = ComponentIx> + '_ {
+        self.tracker.open().map(|i| i.component)
+    }
+
     /// Records a component's official status, shown beside verdicts (never required, never
     /// part of the score).
     pub fn set_official(&mut self, component: &str, status: OfficialStatus, source: &str) {

@@ -92,6 +92,9 @@ pub struct Evidence<'a> {
     pub has_reports: bool,
     /// How long the reports have been `overwhelming` without a break (0 when they are not).
     pub overwhelming_for_ms: i64,
+    /// The blamed component the service depends on, if any (named when the probe verdict
+    /// leaned on it).
+    pub upstream: Option<&'a str>,
     pub params: &'a FusionParams,
 }
 
@@ -152,7 +155,15 @@ fn describe_reports(s: &SurgeVerdict) -> String {
 /// The cause of a candidate, in words a person can check against the evidence.
 pub fn describe(rule: Rule, e: &Evidence<'_>) -> String {
     let mut text = match rule {
-        Rule::ProbeQuorumFailing | Rule::ProbesDegraded => e.probe.describe(),
+        Rule::ProbeQuorumFailing | Rule::ProbesDegraded => match e.upstream {
+            Some(c) if e.probe.upstream => {
+                format!(
+                    "{} while {c}, which it depends on, is failing",
+                    e.probe.describe()
+                )
+            }
+            _ => e.probe.describe(),
+        },
         Rule::ProbesDegradedReportsOverwhelming => format!(
             "{}; users report problems overwhelmingly: {}",
             e.probe.describe(),
@@ -282,6 +293,7 @@ mod tests {
                 official: o,
                 has_reports: true,
                 overwhelming_for_ms: HOUR_MS,
+                upstream: None,
                 params: &FusionParams::default(),
             };
             let (got, rule) = fuse(&e);
@@ -296,6 +308,7 @@ mod tests {
             official: None,
             has_reports: true,
             overwhelming_for_ms: 9 * MINUTE_MS,
+            upstream: None,
             params: &FusionParams::default(),
         };
         assert_eq!(fuse(&young).0, State::Operational);
@@ -319,6 +332,7 @@ mod tests {
                 official: None,
                 has_reports: true,
                 overwhelming_for_ms: HOUR_MS,
+                upstream: None,
                 params: &FusionParams::default(),
             };
             assert_eq!(fuse(&e).0, want, "{r:?}");
@@ -330,6 +344,7 @@ mod tests {
             official: None,
             has_reports: false,
             overwhelming_for_ms: HOUR_MS,
+            upstream: None,
             params: &FusionParams::default(),
         };
         assert_eq!(fuse(&e).0, State::Unknown);
@@ -351,6 +366,7 @@ mod tests {
             official: Some(OfficialStatus::Degraded),
             has_reports: true,
             overwhelming_for_ms: HOUR_MS,
+            upstream: None,
             params: &FusionParams::default(),
         };
         let text = describe(fuse(&e).1, &e);

@@ -17,6 +17,7 @@ pub mod incidents;
 pub mod intern;
 pub mod probes;
 pub mod reports;
+pub mod upstream;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -38,6 +39,7 @@ use fusion::Evidence;
 use intern::Interner;
 use probes::ServiceProbes;
 use reports::ServiceReports;
+use upstream::Upstream;
 
 /// Every constant of the engine. `Default` holds the documented values (docs/detection.md).
 #[derive(Clone, Debug, PartialEq)]
@@ -158,6 +160,8 @@ pub struct Engine {
     screen: SurgeScreen,
     /// Root-cause attribution (`None` when the topology cannot make a dependency graph).
     attributor: Option<crate::attribute::Attributor>,
+    /// Which services depend on a component attribution blames.
+    upstream: Upstream,
     resolved: VecDeque<ServiceIncident>,
     last_tick: Option<Timestamp>,
     last_input: Option<Timestamp>,
@@ -210,6 +214,7 @@ impl Engine {
             crate::attribute::AttributionParams::default(),
         )
         .ok();
+        let upstream = Upstream::new(services.len());
         Engine {
             params,
             topology,
@@ -221,6 +226,7 @@ impl Engine {
             incident_ids: IncidentIds::default(),
             screen,
             attributor,
+            upstream,
             resolved: VecDeque::new(),
             last_tick: None,
             last_input: None,
@@ -373,17 +379,30 @@ impl Engine {
         // component incidents never collide.
         if let Some(attributor) = &mut self.attributor {
             out.extend(attributor.tick(now, &self.health, &mut self.incident_ids));
+            // The next tick's probe verdicts see this tick's component incidents.
+            let services = &mut self.services;
+            self.upstream.refresh(attributor, |ix| {
+                if let Some(slot) = services.get_mut(ix) {
+                    slot.dirty = true;
+                    slot.probes.invalidate();
+                }
+            });
         }
         out
     }
 
     fn evaluate(&mut self, ix: usize, now: Timestamp, out: &mut Vec<Output>) {
         let params = &self.params;
+        let upstream = self.upstream.of(ix).and_then(|c| {
+            let graph = self.attributor.as_ref()?.graph();
+            Some(graph.component(c).id.as_str())
+        });
         let slot = &mut self.services[ix];
         slot.dirty = false;
         slot.reports.update(now, &params.reports, &mut self.screen);
         if slot.probes.needs_evaluation(now) {
-            slot.probes.evaluate(now, &params.probes);
+            slot.probes
+                .evaluate_with(now, &params.probes, upstream.is_some());
         }
         let official = slot.official.as_ref().map(|o| o.status);
         let mut surge = *slot.reports.verdict();
@@ -403,6 +422,7 @@ impl Engine {
             official,
             has_reports: slot.reports.any(),
             overwhelming_for_ms: slot.overwhelming_since.map_or(0, |t| now.millis_since(t)),
+            upstream,
             params: &params.fusion,
         };
         let (candidate, rule) = fusion::fuse(&evidence);

@@ -283,6 +283,9 @@ pub struct ProbeVerdict {
     pub error: Option<ProbeError>,
     /// Earliest first failure among the failing vantages.
     pub failing_since: Option<Timestamp>,
+    /// The failures count only because a component the service depends on is blamed
+    /// (the lowered bar of [`ServiceProbes::evaluate_with`]).
+    pub upstream: bool,
 }
 
 impl Default for ProbeVerdict {
@@ -296,6 +299,7 @@ impl Default for ProbeVerdict {
             slow: 0,
             error: None,
             failing_since: None,
+            upstream: false,
         }
     }
 }
@@ -446,8 +450,28 @@ impl ServiceProbes {
             verdict_changed || established_now || was_stale || outcome_changed || pos.is_none();
     }
 
+    /// Marks the verdict for recomputation (its inputs changed outside the results).
+    pub fn invalidate(&mut self) {
+        self.changed = true;
+    }
+
     /// Recomputes the verdict at `now`; returns it.
     pub fn evaluate(&mut self, now: Timestamp, params: &ProbeParams) -> ProbeVerdict {
+        self.evaluate_with(now, params, false)
+    }
+
+    /// [`ServiceProbes::evaluate`], knowing whether a component the service depends on is
+    /// blamed right now (`upstream`). That incident is the second, independent piece of
+    /// evidence the rules otherwise ask of the vantages, so the bar drops one step: fresh
+    /// failures from two vantages corroborate each other without unanimity, and a lone
+    /// `down` vantage votes without its extra failures. A single fresh failure still never
+    /// counts: one vantage's blip during someone else's outage is still a blip.
+    pub fn evaluate_with(
+        &mut self,
+        now: Timestamp,
+        params: &ProbeParams,
+        upstream: bool,
+    ) -> ProbeVerdict {
         self.changed = false;
         let mut next_stale = i64::MAX;
         let mut worst = ProbeVerdict::default();
@@ -517,7 +541,8 @@ impl ServiceProbes {
             // row are noise that a third vantage's success contradicts; a real outage fails
             // every vantage that probes after it began.
             let unanimous = latest_success.is_none();
-            if fresh > 0 && v.failing + fresh >= 2 && unanimous {
+            if fresh > 0 && v.failing + fresh >= 2 && (unanimous || upstream) {
+                v.upstream = !unanimous;
                 // Independent vantages corroborate each other: confirmed at once.
                 v.failing += fresh;
                 v.corroborated = fresh;
@@ -532,7 +557,9 @@ impl ServiceProbes {
                 unconfirmed = unconfirmed.max(fresh);
             }
             // A lone failing vantage that other live vantages contradict must persist.
-            if v.failing == 1 && v.corroborated == 0 && v.live >= 2 && !established {
+            if v.failing == 1 && v.corroborated == 0 && v.live >= 2 && !established && upstream {
+                v.upstream = true;
+            } else if v.failing == 1 && v.corroborated == 0 && v.live >= 2 && !established {
                 v.failing = 0;
                 v.failing_since = None;
                 errors = [0; ProbeError::ALL.len()];
@@ -762,6 +789,47 @@ mod tests {
         }
         let v = s.evaluate(Timestamp::from_secs(246), &params);
         assert_eq!((v.state, v.failing), (State::Degraded, 2));
+    }
+
+    #[test]
+    fn a_blamed_dependency_lowers_the_bar_by_one_step() {
+        let params = ProbeParams::default();
+        // Two vantages fail once while the third's latest result passes: not unanimous.
+        let mut s = warm(&["a", "b", "c"], 120, &params);
+        s.observe(&probe(180, "a", false), &params);
+        s.observe(&probe(181, "b", false), &params);
+        s.observe(&probe(182, "c", true), &params);
+        let v = s.evaluate_with(Timestamp::from_secs(183), &params, false);
+        assert_eq!(
+            (v.state, v.failing, v.upstream),
+            (State::Operational, 0, false)
+        );
+        let v = s.evaluate_with(Timestamp::from_secs(183), &params, true);
+        assert_eq!(
+            (v.state, v.failing, v.corroborated, v.upstream),
+            (State::MajorOutage, 2, 2, true)
+        );
+        // A lone `down` vantage votes without its extra failure.
+        let mut s = warm(&["a", "b", "c"], 120, &params);
+        for t in [180, 240] {
+            s.observe(&probe(t, "a", false), &params);
+            s.observe(&probe(t + 5, "b", true), &params);
+            s.observe(&probe(t + 5, "c", true), &params);
+        }
+        let v = s.evaluate_with(Timestamp::from_secs(246), &params, false);
+        assert_eq!(v.state, State::Operational);
+        let v = s.evaluate_with(Timestamp::from_secs(246), &params, true);
+        assert_eq!((v.state, v.failing, v.upstream), (State::Degraded, 1, true));
+        // One vantage's single failure is still only a hint.
+        let mut s = warm(&["a", "b", "c"], 120, &params);
+        s.observe(&probe(180, "a", false), &params);
+        let v = s.evaluate_with(Timestamp::from_secs(181), &params, true);
+        assert_eq!((v.state, v.unconfirmed), (State::Operational, 1));
+        // Unanimous failures owe nothing to the dependency.
+        s.observe(&probe(182, "b", false), &params);
+        s.observe(&probe(183, "c", false), &params);
+        let v = s.evaluate_with(Timestamp::from_secs(184), &params, true);
+        assert_eq!((v.state, v.upstream), (State::MajorOutage, false));
     }
 
     #[test]
