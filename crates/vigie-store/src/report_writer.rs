@@ -14,24 +14,48 @@
 //! commit times (the one in progress, then its own). With no load a lone report is
 //! committed at once: one commit time.
 //!
-//! [`ReportWriterConfig::linger`] adds an optional wait after the first report of a batch
-//! for more to arrive. It only pays off when submitters are few and commits are very cheap;
-//! it adds its full duration to the latency of every report at low load. The default is 0
-//! (pure "take what is queued"), which measured best at every concurrency.
+//! # Adaptive commit delay
 //!
-//! Measured with `cargo bench -p vigie-store --bench report_writer` (2-core VM, ext4 on a
-//! virtual disk, other builds running): one transaction per report 307 reports/s (3.3 ms
-//! per fsync); group commit with linger 0 at 16 / 64 / 256 concurrent submitters
-//! 12.6k / 22.6k / 25.7k reports/s, p99 acknowledgement 7.9 / 11.9 / 26.6 ms, mean batch
-//! 10 / 43 / 183. A 2 ms linger lowered throughput at every level (4.8k / 12.3k / 24.0k).
+//! Pure "take what is queued" has a weak spot with a fixed population of busy clients
+//! (a load balancer's keep-alive connections, a benchmark's 64 connections): the clients
+//! answered by one commit send their next report a moment later, while the next commit,
+//! holding only what queued meanwhile, has already started. The clients split into groups
+//! that take turns, every report waits for two fsyncs, and each fsync serves only part of
+//! the clients. [`ReportWriterConfig::commit_delay`] is the answer, in the spirit of
+//! PostgreSQL's `commit_delay`/`commit_siblings`: once a batch held at least
+//! [`ReportWriterConfig::commit_siblings`] reports (the writer is busy), the next batch waits
+//! — at most `commit_delay` — until it holds what was queued plus as many reports as the
+//! previous commit answered, i.e. until the clients just answered are back. The writer
+//! sleeps through that wait and is woken once, when the count is reached (the queue is a
+//! mutex-guarded `Vec` with a wake-up threshold rather than a channel, which would wake it
+//! for every report). At low load (batches below the threshold) nothing ever waits; the cost
+//! is at most `commit_delay` of extra latency when clients do not come back. The server
+//! uses 1 ms and 8 (`vigie_server::ingest::after_commit`); the default here is off.
+//!
+//! Measured end to end with `ROUNDS=3 scripts/bench-ingest 15s` (wrk against `vigie serve`
+//! and the no-storage ceiling, same 2-core VM shared with other agents' builds, so single
+//! runs swing by 20 points): see `docs/operations.md` for the figures. Fewer, larger batches
+//! also cut the CPU spent per report (about 21-23 µs without the delay, 18-20 µs with it, at
+//! 64 connections; the ceiling spends about 8.5 µs), mostly the per-commit kernel work of
+//! writing and syncing the WAL.
+//!
+//! [`ReportWriterConfig::linger`] is the blunt alternative: a fixed wait after the first
+//! report of every batch, paid at low load too. It only pays off when submitters are few
+//! and commits are very cheap. Measured with `cargo bench -p vigie-store --bench
+//! report_writer` (before the adaptive delay; 2-core VM, ext4 on a virtual disk, other builds
+//! running): one transaction per report 307 reports/s (3.3 ms per fsync); group commit with
+//! linger 0 at 16 / 64 / 256 concurrent submitters 12.6k / 22.6k / 25.7k reports/s, p99
+//! acknowledgement 7.9 / 11.9 / 26.6 ms, mean batch 10 / 43 / 183. A 2 ms linger lowered
+//! throughput at every level (4.8k / 12.3k / 24.0k).
 //!
 //! # Async callers
 //!
-//! The writer uses only `std` channels. From async code use [`ReportWriter::submit_with`]
-//! with a closure that completes a `tokio::sync::oneshot` sender; the closure runs on the
-//! writer thread and must not block (a panicking closure is caught and logged; the writer
-//! goes on). If the writer thread dies, pending closures are dropped
-//! without being called (the oneshot receiver then reports the sender gone: answer 503).
+//! The writer uses only `std` synchronisation. From async code use
+//! [`ReportWriter::submit_with`] with a closure that completes a `tokio::sync::oneshot`
+//! sender; the closure runs on the writer thread and must not block (a panicking closure is
+//! caught and logged; the writer goes on). If the writer thread dies, the replies of the
+//! batch in hand and of everything queued are dropped without being called (the oneshot
+//! receiver then reports the sender gone: answer 503), and later submissions are refused.
 //!
 //! # Work after the commit
 //!
@@ -41,8 +65,8 @@
 //! that gives up after the commit cannot make the owner miss a stored report.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -73,8 +97,9 @@ pub trait CommitHook: Send + 'static {
     }
 
     /// Every submitter of the committed batch has been answered: slower follow-up work
-    /// goes here so it does not delay the acknowledgements.
-    fn answered(&self, reports: &[NewReport], ids: &[ReportId]) {
+    /// goes here so it does not delay the acknowledgements. The hook may take reports out
+    /// of `reports` to keep them (moving beats copying); what is left is dropped.
+    fn answered(&self, reports: &mut Vec<NewReport>, ids: &[ReportId]) {
         let _ = (reports, ids);
     }
 
@@ -96,6 +121,12 @@ pub struct ReportWriterConfig {
     pub max_batch: usize,
     /// How long to wait for more reports after the first of a batch (0: do not wait).
     pub linger: Duration,
+    /// The most an adaptive commit delay may hold a batch back (0: never delay); see
+    /// [`ReportWriterConfig::commit_siblings`] and the module docs.
+    pub commit_delay: Duration,
+    /// The adaptive delay engages only after a batch of at least this many reports:
+    /// their submitters are likely to come back at once, and are worth waiting for.
+    pub commit_siblings: usize,
     /// Reports waiting beyond this are refused with [`StoreError::Unavailable`] (the server
     /// answers 503): back-pressure instead of unbounded memory.
     pub queue_capacity: usize,
@@ -106,6 +137,8 @@ impl Default for ReportWriterConfig {
         ReportWriterConfig {
             max_batch: 1024,
             linger: Duration::ZERO,
+            commit_delay: Duration::ZERO,
+            commit_siblings: 8,
             queue_capacity: 16 * 1024,
         }
     }
@@ -157,10 +190,76 @@ impl Batch {
     }
 }
 
+/// The queue between submitters and the writer thread.
+///
+/// A mutex-guarded `Vec` rather than a channel so that the writer can sleep until a given
+/// number of reports wait (see [`QueueState::wake_at`]) and is woken once for a whole batch,
+/// not once per report, and so that it takes everything queued in one swap.
+struct Queue {
+    state: Mutex<QueueState>,
+    ready: Condvar,
+}
+
+struct QueueState {
+    jobs: Vec<Job>,
+    capacity: usize,
+    /// The writer sleeps until this many jobs wait (0: it is not sleeping).
+    wake_at: usize,
+    /// Live [`ReportSubmitter`] handles; the writer ends once none is left and the queue is
+    /// empty.
+    submitters: usize,
+    /// False once the writer thread has ended (normally or by a panic).
+    writer_alive: bool,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, QueueState> {
+        // Nothing in the state can be left half-updated by a panic: recover it.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Marks the writer gone when its thread ends, however it ends, and drops what is still
+/// queued: the submitters' replies are dropped without being called (see the module docs).
+struct WriterExit(Arc<Queue>);
+
+impl Drop for WriterExit {
+    fn drop(&mut self) {
+        let stranded = {
+            let mut st = self.0.lock();
+            st.writer_alive = false;
+            std::mem::take(&mut st.jobs)
+        };
+        drop(stranded);
+    }
+}
+
 /// A cheap, cloneable handle for submitting reports to a [`ReportWriter`].
-#[derive(Clone)]
 pub struct ReportSubmitter {
-    sender: SyncSender<Job>,
+    queue: Arc<Queue>,
+}
+
+impl Clone for ReportSubmitter {
+    fn clone(&self) -> Self {
+        self.queue.lock().submitters += 1;
+        ReportSubmitter {
+            queue: Arc::clone(&self.queue),
+        }
+    }
+}
+
+impl Drop for ReportSubmitter {
+    fn drop(&mut self) {
+        let last = {
+            let mut st = self.queue.lock();
+            st.submitters -= 1;
+            st.submitters == 0
+        };
+        if last {
+            // The writer may be sleeping on an empty queue: let it see it can stop.
+            self.queue.ready.notify_one();
+        }
+    }
 }
 
 impl ReportSubmitter {
@@ -178,15 +277,27 @@ impl ReportSubmitter {
             report,
             reply: Box::new(reply),
         };
-        match self.sender.try_send(job) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(_)) => Err(StoreError::Unavailable(
-                "report queue full, retry later".into(),
-            )),
-            Err(TrySendError::Disconnected(_)) => {
-                Err(StoreError::Unavailable("report writer stopped".into()))
+        let wake = {
+            let mut st = self.queue.lock();
+            if !st.writer_alive {
+                return Err(StoreError::Unavailable("report writer stopped".into()));
             }
+            if st.jobs.len() >= st.capacity {
+                return Err(StoreError::Unavailable(
+                    "report queue full, retry later".into(),
+                ));
+            }
+            st.jobs.push(job);
+            let wake = st.wake_at > 0 && st.jobs.len() >= st.wake_at;
+            if wake {
+                st.wake_at = 0;
+            }
+            wake
+        };
+        if wake {
+            self.queue.ready.notify_one();
         }
+        Ok(())
     }
 
     /// Queues `report` and returns a handle to wait for its id.
@@ -262,14 +373,27 @@ impl ReportWriter {
         config: ReportWriterConfig,
         hook: H,
     ) -> std::io::Result<ReportWriter> {
-        let (sender, receiver) = mpsc::sync_channel(config.queue_capacity.max(1));
+        let queue = Arc::new(Queue {
+            state: Mutex::new(QueueState {
+                jobs: Vec::new(),
+                capacity: config.queue_capacity.max(1),
+                wake_at: 0,
+                submitters: 1,
+                writer_alive: true,
+            }),
+            ready: Condvar::new(),
+        });
         let counters = Arc::new(Counters::default());
         let thread_counters = Arc::clone(&counters);
+        let exit = WriterExit(Arc::clone(&queue));
         let thread = std::thread::Builder::new()
             .name("vigie-report-writer".into())
-            .spawn(move || run(&*sink, &receiver, &config, &thread_counters, &hook))?;
+            .spawn(move || {
+                let exit = exit;
+                run(&*sink, &exit.0, &config, &thread_counters, &hook);
+            })?;
         Ok(ReportWriter {
-            submitter: Some(ReportSubmitter { sender }),
+            submitter: Some(ReportSubmitter { queue }),
             thread: Some(thread),
             counters,
         })
@@ -326,7 +450,7 @@ impl ReportWriter {
 
 fn run<S: ReportSink + ?Sized, H: CommitHook>(
     sink: &S,
-    receiver: &Receiver<Job>,
+    queue: &Queue,
     config: &ReportWriterConfig,
     counters: &Counters,
     hook: &H,
@@ -336,29 +460,66 @@ fn run<S: ReportSink + ?Sized, H: CommitHook>(
         reports: Vec::with_capacity(max_batch.min(4096)),
         replies: Vec::with_capacity(max_batch.min(4096)),
     };
-    // Each turn: block for the first job, then take whatever else is queued.
-    while let Ok(first) = receiver.recv() {
-        batch.push(first);
-        let deadline = Instant::now() + config.linger;
-        while batch.len() < max_batch {
-            match receiver.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) if config.linger.is_zero() => break,
-                Err(_) => {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        break;
-                    }
-                    match receiver.recv_timeout(deadline - now) {
-                        Ok(job) => batch.push(job),
-                        Err(_) => break,
-                    }
+    // Submitters answered by the previous commit: under load they tend to come back at once.
+    let mut answered = 0usize;
+    let mut taken: Vec<Job> = Vec::new();
+    loop {
+        {
+            let mut st = queue.lock();
+            // What queued during the previous commit, then (if nothing did) sleep until one
+            // job arrives or every submitter is gone.
+            let queued = st.jobs.len();
+            while st.jobs.is_empty() {
+                if st.submitters == 0 {
+                    tracing::debug!("report writer stopped: every submitter is gone");
+                    return;
                 }
+                st.wake_at = 1;
+                st = queue.ready.wait(st).unwrap_or_else(|p| p.into_inner());
+            }
+            if !config.commit_delay.is_zero() && answered >= config.commit_siblings.max(1) {
+                let expected = (queued + answered).min(max_batch);
+                st = wait_for(queue, st, expected, config.commit_delay);
+            }
+            if !config.linger.is_zero() {
+                st = wait_for(queue, st, max_batch, config.linger);
+            }
+            st.wake_at = 0;
+            if st.jobs.len() <= max_batch {
+                std::mem::swap(&mut st.jobs, &mut taken);
+            } else {
+                taken.extend(st.jobs.drain(..max_batch));
             }
         }
-        commit(sink, &mut batch, counters, hook);
+        for job in taken.drain(..) {
+            batch.push(job);
+        }
+        answered = commit(sink, &mut batch, counters, hook);
     }
-    tracing::debug!("report writer stopped: every submitter is gone");
+}
+
+/// Sleeps (holding nothing) until `target` jobs wait, `delay` has passed, or every
+/// submitter is gone; one wake-up however many jobs arrive meanwhile.
+fn wait_for<'a>(
+    queue: &'a Queue,
+    mut st: MutexGuard<'a, QueueState>,
+    target: usize,
+    delay: Duration,
+) -> MutexGuard<'a, QueueState> {
+    let deadline = Instant::now() + delay;
+    while st.jobs.len() < target && st.submitters > 0 {
+        let now = Instant::now();
+        if now >= deadline {
+            break;
+        }
+        st.wake_at = target;
+        st = queue
+            .ready
+            .wait_timeout(st, deadline - now)
+            .unwrap_or_else(|p| p.into_inner())
+            .0;
+    }
+    st
 }
 
 fn commit<S: ReportSink + ?Sized, H: CommitHook>(
@@ -366,7 +527,7 @@ fn commit<S: ReportSink + ?Sized, H: CommitHook>(
     batch: &mut Batch,
     counters: &Counters,
     hook: &H,
-) {
+) -> usize {
     let n = batch.len() as u64;
     let started = Instant::now();
     let result = sink.commit_reports(&batch.reports);
@@ -382,8 +543,9 @@ fn commit<S: ReportSink + ?Sized, H: CommitHook>(
             for (reply, id) in batch.replies.drain(..).zip(ids.iter()) {
                 answer(reply, Ok(*id));
             }
-            contain("answered", || hook.answered(&batch.reports, &ids));
+            contain("answered", || hook.answered(&mut batch.reports, &ids));
             batch.reports.clear();
+            ids.len()
         }
         Ok(ids) => {
             let err = StoreError::Internal(format!(
@@ -391,16 +553,18 @@ fn commit<S: ReportSink + ?Sized, H: CommitHook>(
                 ids.len()
             ));
             tracing::error!(error = %err, "report batch");
-            fail_all(batch, &err, counters);
+            fail_all(batch, &err, counters)
         }
         Err(err) => {
             tracing::warn!(error = %err, reports = n, "report batch failed");
-            fail_all(batch, &err, counters);
+            fail_all(batch, &err, counters)
         }
     }
 }
 
-fn fail_all(batch: &mut Batch, err: &StoreError, counters: &Counters) {
+/// Answers every submitter of the batch with `err`; returns how many there were.
+fn fail_all(batch: &mut Batch, err: &StoreError, counters: &Counters) -> usize {
+    let n = batch.len();
     counters
         .failed
         .fetch_add(batch.len() as u64, Ordering::Relaxed);
@@ -408,6 +572,7 @@ fn fail_all(batch: &mut Batch, err: &StoreError, counters: &Counters) {
     for reply in batch.replies.drain(..) {
         answer(reply, Err(err.clone()));
     }
+    n
 }
 
 /// Runs a hook method, containing a panic so a faulty hook cannot stop the writer.
@@ -475,7 +640,7 @@ mod tests {
             }
         }
 
-        fn answered(&self, _reports: &[NewReport], ids: &[ReportId]) {
+        fn answered(&self, _reports: &mut Vec<NewReport>, ids: &[ReportId]) {
             self.answered.lock().unwrap().extend_from_slice(ids);
         }
 

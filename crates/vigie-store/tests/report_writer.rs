@@ -91,6 +91,7 @@ struct GatedSink {
     opened: Condvar,
     batches: Mutex<Vec<usize>>,
     fail_next: Mutex<bool>,
+    panic_next: Mutex<bool>,
     next_id: Mutex<ReportId>,
 }
 
@@ -121,6 +122,9 @@ impl ReportSink for GatedSink {
         }
         drop(open);
         self.batches.lock().unwrap().push(reports.len());
+        if std::mem::take(&mut *self.panic_next.lock().unwrap()) {
+            panic!("sink failure under test");
+        }
         if std::mem::take(&mut *self.fail_next.lock().unwrap()) {
             return Err(StoreError::Unavailable("disk on fire".into()));
         }
@@ -283,4 +287,89 @@ fn a_panicking_reply_does_not_stop_the_writer() {
         .unwrap();
     assert!(id >= 1);
     assert_eq!(store.report_total("shop").unwrap(), 2);
+}
+
+/// Queues `n` reports behind a gated first commit, so that after the gate opens the writer
+/// commits a batch of 1 and then one of `n`; returns once all of them are answered.
+fn batches_of_one_then(
+    sink: &Arc<GatedSink>,
+    entered: &mpsc::Receiver<()>,
+    writer: &ReportWriter,
+    n: u32,
+) {
+    let first = writer.submit(report(0)).unwrap();
+    entered
+        .recv_timeout(PATIENCE)
+        .expect("first commit started");
+    let queued: Vec<_> = (1..=n).map(|i| writer.submit(report(i)).unwrap()).collect();
+    sink.open_gate();
+    first.wait_timeout(PATIENCE).unwrap();
+    for p in queued {
+        p.wait_timeout(PATIENCE).unwrap();
+    }
+}
+
+#[test]
+fn adaptive_delay_waits_for_the_submitters_just_answered() {
+    let (sink, entered) = GatedSink::new();
+    let config = ReportWriterConfig {
+        // Far beyond PATIENCE: the batch below must close because the answered submitters
+        // came back, not because the delay ran out.
+        commit_delay: Duration::from_secs(600),
+        commit_siblings: 3,
+        ..Default::default()
+    };
+    let writer = ReportWriter::spawn(Arc::clone(&sink), config).unwrap();
+    batches_of_one_then(&sink, &entered, &writer, 3);
+    // The batch of 3 engaged the delay: three reports sent one after the other, as the three
+    // answered submitters would, go into a single batch.
+    let again: Vec<_> = (10..13)
+        .map(|i| writer.submit(report(i)).unwrap())
+        .collect();
+    for p in again {
+        p.wait_timeout(PATIENCE).unwrap();
+    }
+    assert_eq!(*sink.batches.lock().unwrap(), vec![1, 3, 3]);
+}
+
+#[test]
+fn adaptive_delay_is_bounded_and_skipped_at_low_load() {
+    let (sink, entered) = GatedSink::new();
+    let config = ReportWriterConfig {
+        commit_delay: Duration::from_millis(20),
+        commit_siblings: 3,
+        ..Default::default()
+    };
+    let writer = ReportWriter::spawn(Arc::clone(&sink), config).unwrap();
+    batches_of_one_then(&sink, &entered, &writer, 3);
+    // Three were answered but only one comes back: it is committed once the delay is over.
+    let lone = writer.submit(report(20)).unwrap();
+    lone.wait_timeout(PATIENCE).unwrap();
+    // After a batch of one (below the siblings threshold) nothing waits.
+    let next = writer.submit(report(21)).unwrap();
+    next.wait_timeout(PATIENCE).unwrap();
+    assert_eq!(*sink.batches.lock().unwrap(), vec![1, 3, 1, 1]);
+}
+
+#[test]
+fn a_dead_writer_fails_pending_and_new_reports() {
+    let (sink, entered) = GatedSink::new();
+    *sink.panic_next.lock().unwrap() = true;
+    let writer = ReportWriter::spawn(Arc::clone(&sink), ReportWriterConfig::default()).unwrap();
+    let first = writer.submit(report(0)).unwrap();
+    entered.recv_timeout(PATIENCE).unwrap();
+    let queued = writer.submit(report(1)).unwrap();
+    sink.open_gate();
+    // The thread died in the sink: the batch in hand and what was queued are both refused.
+    for pending in [first, queued] {
+        match pending.wait_timeout(PATIENCE) {
+            Err(StoreError::Unavailable(m)) => assert!(m.contains("stopped"), "{m}"),
+            other => panic!("expected the writer stopped, got {other:?}"),
+        }
+    }
+    match writer.submit(report(2)) {
+        Err(StoreError::Unavailable(m)) => assert!(m.contains("stopped"), "{m}"),
+        Err(e) => panic!("expected the writer stopped, got {e:?}"),
+        Ok(_) => panic!("a dead writer accepted a report"),
+    }
 }

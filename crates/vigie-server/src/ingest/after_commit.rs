@@ -26,11 +26,21 @@ pub const MAX_BATCH: usize = 4096;
 /// Reports waiting for a commit beyond which intake answers 503 (back-pressure).
 pub const QUEUE_CAPACITY: usize = 16 * 1024;
 
-/// The writer's tuning: no linger, a batch is whatever queued during the last commit.
+/// The longest the writer holds a batch back for the submitters it just answered.
+pub const COMMIT_DELAY: Duration = Duration::from_millis(1);
+/// The adaptive delay engages after a batch of at least this many reports (under load).
+pub const COMMIT_SIBLINGS: usize = 8;
+
+/// The writer's tuning: no fixed linger; under load (the previous batch held at least
+/// [`COMMIT_SIBLINGS`] reports) an adaptive delay of at most [`COMMIT_DELAY`] waits for the
+/// submitters just answered to come back, so one fsync serves them all (see
+/// [`vigie_store::ReportWriter`]).
 pub fn writer_config() -> ReportWriterConfig {
     ReportWriterConfig {
         max_batch: MAX_BATCH,
         linger: Duration::ZERO,
+        commit_delay: COMMIT_DELAY,
+        commit_siblings: COMMIT_SIBLINGS,
         queue_capacity: QUEUE_CAPACITY,
     }
 }
@@ -58,7 +68,7 @@ impl CommitHook for ServerHook {
         }
     }
 
-    fn answered(&self, reports: &[NewReport], _ids: &[ReportId]) {
+    fn answered(&self, reports: &mut Vec<NewReport>, _ids: &[ReportId]) {
         let engine = self
             .after
             .engine
@@ -68,13 +78,16 @@ impl CommitHook for ServerHook {
         let Some(engine) = engine else {
             return;
         };
-        for r in reports.iter().filter(|r| r.counted) {
+        // The strings move into the signals instead of being copied: no allocation on this
+        // thread, and they are freed by the engine task, on the runtime's threads where the
+        // handlers allocated them (which keeps the allocator's per-thread caches balanced).
+        for r in reports.drain(..).filter(|r| r.counted) {
             let signal = Signal::Report(Report {
                 at: r.at,
-                service: r.service.clone(),
+                service: r.service,
                 kind: Some(r.kind),
-                reporter: Some(r.reporter.clone()),
-                region: r.region.clone(),
+                reporter: Some(r.reporter),
+                region: r.region,
             });
             if engine.blocking_send(EngineMsg::Signal(signal)).is_err() {
                 // The engine task is gone (shutting down); the report is stored all the same.

@@ -16,7 +16,8 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -36,6 +37,18 @@ pub struct ReportAccepted {
     pub duplicate: bool,
 }
 
+/// Whether the request declares a JSON body, read from the headers without copying them
+/// (a `HeaderMap` extractor clones every header).
+pub struct DeclaresJson(pub bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for DeclaresJson {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(DeclaresJson(is_json(&parts.headers)))
+    }
+}
+
 fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
@@ -49,7 +62,7 @@ pub async fn post_report_json(
     State(state): State<AppState>,
     Path(service): Path<String>,
     client: ClientNetwork,
-    headers: HeaderMap,
+    DeclaresJson(declares_json): DeclaresJson,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<ReportAccepted>), ApiError> {
     let intake = state.intake();
@@ -58,7 +71,7 @@ pub async fn post_report_json(
         return Err(ApiError::not_found_service(&service));
     }
     let parsed = (|| {
-        if !is_json(&headers) {
+        if !declares_json {
             return Err(ApiError::UnsupportedMediaType(
                 "expected Content-Type: application/json".into(),
             ));
