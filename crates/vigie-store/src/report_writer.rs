@@ -14,39 +14,44 @@
 //! commit times (the one in progress, then its own). With no load a lone report is
 //! committed at once: one commit time.
 //!
-//! # Adaptive commit delay
+//! # Adaptive commit delay (off by default)
 //!
-//! Pure "take what is queued" has a weak spot with a fixed population of busy clients
-//! (a load balancer's keep-alive connections, a benchmark's 64 connections): the clients
+//! With a fixed population of busy clients (a benchmark's 64 connections) the clients
 //! answered by one commit send their next report a moment later, while the next commit,
-//! holding only what queued meanwhile, has already started. The clients split into groups
-//! that take turns, every report waits for two fsyncs, and each fsync serves only part of
-//! the clients. [`ReportWriterConfig::commit_delay`] is the answer, in the spirit of
-//! PostgreSQL's `commit_delay`/`commit_siblings`: once a batch held at least
-//! [`ReportWriterConfig::commit_siblings`] reports (the writer is busy), the next batch waits
-//! — at most `commit_delay` — until it holds what was queued plus as many reports as the
-//! previous commit answered, i.e. until the clients just answered are back. The writer
-//! sleeps through that wait and is woken once, when the count is reached (the queue is a
-//! mutex-guarded `Vec` with a wake-up threshold rather than a channel, which would wake it
-//! for every report). At low load (batches below the threshold) nothing ever waits; the cost
-//! is at most `commit_delay` of extra latency when clients do not come back. The server
-//! uses 1 ms and 8 (`vigie_server::ingest::after_commit`); the default here is off.
+//! holding only what queued meanwhile, has already started: the clients split into groups
+//! that take turns, and each fsync serves only part of them.
+//! [`ReportWriterConfig::commit_delay`], in the spirit of PostgreSQL's
+//! `commit_delay`/`commit_siblings`, merges the groups: once a batch held at least
+//! [`ReportWriterConfig::commit_siblings`] reports, the next batch waits — at most
+//! `commit_delay` — until it holds what was queued plus as many reports as the previous
+//! commit answered. At low load nothing ever waits.
 //!
-//! Measured end to end with `ROUNDS=3 scripts/bench-ingest 15s` (wrk against `vigie serve`
-//! and the no-storage ceiling, same 2-core VM shared with other agents' builds, so single
-//! runs swing by 20 points): see `docs/operations.md` for the figures. Fewer, larger batches
-//! also cut the CPU spent per report (about 21-23 µs without the delay, 18-20 µs with it, at
-//! 64 connections; the ceiling spends about 8.5 µs), mostly the per-commit kernel work of
-//! writing and syncing the WAL.
+//! It does what it says (mean batch 18-26 -> 78-93 reports at 64 connections, a quarter
+//! of the fsyncs, 2-3 µs less CPU per report) but measured slower end to end:
+//! `scripts/bench-ingest`, same binary, alternating runs, 1 ms delay and 8 siblings: ratio
+//! to the ceiling 43-44% at 64 connections against 47-50% without it (53-56% against 54-57%
+//! at 256). Taking turns lets one group's HTTP work overlap the other group's fsync; merged,
+//! the two run one after the other. The server therefore leaves it off; it may pay off on
+//! disks whose fsync is much slower than the request handling.
 //!
-//! [`ReportWriterConfig::linger`] is the blunt alternative: a fixed wait after the first
-//! report of every batch, paid at low load too. It only pays off when submitters are few
-//! and commits are very cheap. Measured with `cargo bench -p vigie-store --bench
-//! report_writer` (before the adaptive delay; 2-core VM, ext4 on a virtual disk, other builds
-//! running): one transaction per report 307 reports/s (3.3 ms per fsync); group commit with
-//! linger 0 at 16 / 64 / 256 concurrent submitters 12.6k / 22.6k / 25.7k reports/s, p99
-//! acknowledgement 7.9 / 11.9 / 26.6 ms, mean batch 10 / 43 / 183. A 2 ms linger lowered
-//! throughput at every level (4.8k / 12.3k / 24.0k).
+//! # Waking the writer
+//!
+//! The queue is a mutex-guarded `Vec` with a wake-up threshold rather than a channel: the
+//! writer takes everything queued in one swap, and a sleeping writer is woken once per
+//! batch instead of once per report. With it (and the server's cheaper intake of the same
+//! change), the p99 acknowledgement at 64 connections fell from 24-33 ms to about 3 ms in
+//! `scripts/bench-ingest` (see `docs/operations.md`).
+//!
+//! # Fixed linger
+//!
+//! [`ReportWriterConfig::linger`] is the blunt alternative to the delay: a fixed wait after
+//! the first report of every batch, paid at low load too. It only pays off when submitters
+//! are few and commits are very cheap. Measured with `cargo bench -p vigie-store --bench
+//! report_writer` (with the former channel queue; 2-core VM, ext4 on a virtual disk, other
+//! builds running): one transaction per report 307 reports/s (3.3 ms per fsync); group
+//! commit with linger 0 at 16 / 64 / 256 concurrent submitters 12.6k / 22.6k / 25.7k
+//! reports/s, p99 acknowledgement 7.9 / 11.9 / 26.6 ms, mean batch 10 / 43 / 183. A 2 ms
+//! linger lowered throughput at every level (4.8k / 12.3k / 24.0k).
 //!
 //! # Async callers
 //!

@@ -26,21 +26,18 @@ pub const MAX_BATCH: usize = 4096;
 /// Reports waiting for a commit beyond which intake answers 503 (back-pressure).
 pub const QUEUE_CAPACITY: usize = 16 * 1024;
 
-/// The longest the writer holds a batch back for the submitters it just answered.
-pub const COMMIT_DELAY: Duration = Duration::from_millis(1);
-/// The adaptive delay engages after a batch of at least this many reports (under load).
-pub const COMMIT_SIBLINGS: usize = 8;
-
-/// The writer's tuning: no fixed linger; under load (the previous batch held at least
-/// [`COMMIT_SIBLINGS`] reports) an adaptive delay of at most [`COMMIT_DELAY`] waits for the
-/// submitters just answered to come back, so one fsync serves them all (see
-/// [`vigie_store::ReportWriter`]).
+/// The writer's tuning: a batch is whatever queued during the last commit. No fixed linger,
+/// and no adaptive commit delay: waiting for the clients just answered (1 ms at most, after
+/// batches of 8 or more) halved the number of fsyncs but lowered throughput at 64
+/// connections (`scripts/bench-ingest`: ratio to the ceiling 43-44% with it, 47-50% without,
+/// same binary, alternating runs), because the clients' HTTP work then no longer overlaps
+/// the fsync of the others' batch.
 pub fn writer_config() -> ReportWriterConfig {
     ReportWriterConfig {
         max_batch: MAX_BATCH,
         linger: Duration::ZERO,
-        commit_delay: COMMIT_DELAY,
-        commit_siblings: COMMIT_SIBLINGS,
+        commit_delay: Duration::ZERO,
+        commit_siblings: 0,
         queue_capacity: QUEUE_CAPACITY,
     }
 }
