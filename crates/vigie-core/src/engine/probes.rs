@@ -556,10 +556,12 @@ impl ServiceProbes {
             } else {
                 unconfirmed = unconfirmed.max(fresh);
             }
-            // A lone failing vantage that other live vantages contradict must persist.
-            if v.failing == 1 && v.corroborated == 0 && v.live >= 2 && !established && upstream {
+            // A lone failing vantage that other live vantages contradict must persist, unless
+            // a blamed dependency corroborates it.
+            let lone = v.failing == 1 && v.corroborated == 0 && v.live >= 2 && !established;
+            if lone && upstream {
                 v.upstream = true;
-            } else if v.failing == 1 && v.corroborated == 0 && v.live >= 2 && !established {
+            } else if lone {
                 v.failing = 0;
                 v.failing_since = None;
                 errors = [0; ProbeError::ALL.len()];
