@@ -73,10 +73,6 @@ pub(super) fn build_engine(state: &AppState) -> Result<Engine, ServerError> {
     Ok(engine)
 }
 
-/// How far back a restart restores report baselines: the detector's memory
-/// (`DetectParams::bin_memory_days`), so older minutes would change nothing.
-const REPORT_RESTORE_MS: i64 = 7 * 24 * 3600 * 1000;
-
 /// Gives every service's report detector back the per-minute counts of distinct reporters
 /// it learnt before the restart, so surges are judged against the service's real baseline at
 /// once instead of after a new warm-up on the prior.
@@ -86,7 +82,10 @@ fn restore_report_history(
     now: Timestamp,
 ) -> Result<(), vigie_store::StoreError> {
     let store = state.store();
-    let from = now.plus_millis(-REPORT_RESTORE_MS);
+    // As far back as the detector remembers (`DetectParams::bin_memory_days`, 7 days):
+    // older minutes would change nothing.
+    let memory_ms = engine.params().detect.bin_memory_days * 86_400_000.0;
+    let from = now.plus_millis(-(memory_ms as i64));
     let services: Vec<String> = engine
         .topology()
         .services
