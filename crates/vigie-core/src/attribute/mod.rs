@@ -135,6 +135,13 @@ pub const MIN_RESIDUAL_LIFT: f64 = 2.0;
 /// dependent's state once it is visible at all.
 pub const STALE_BEFORE_ONSET_MS: i64 = 5 * MINUTE_MS;
 
+/// A dependent whose impairment began more than this long after the candidate's onset is not
+/// evidence for *raising* it either: a common failure reaches its dependents' states within
+/// one window of the report detector, so a service impaired ten minutes after the others is
+/// its own failure, however many providers it shares with them. Components of open incidents
+/// are exempt: once a failure is established, dependents that join late are explained by it.
+pub const LATE_AFTER_ONSET_MS: i64 = 5 * MINUTE_MS;
+
 /// What a cause is: a component, or one service failing on its own (which explains the
 /// services that rely on it and is never reported as a component incident).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -188,8 +195,25 @@ struct Candidate {
     remaining: usize,
     upper_bound: f64,
     fit: Option<(score::Fit, usize)>,
-    /// Residual dependents impaired before this instant (ms) are stale: not fresh evidence.
-    fresh_from: i64,
+    /// Residual dependents impaired outside this window are not fresh evidence.
+    fresh: Fresh,
+    /// The component of an open incident: late dependents are still evidence.
+    established: bool,
+}
+
+/// The instants (ms, inclusive) between which a candidate's impaired dependents are fresh
+/// evidence for it; a dependent with no known onset always is.
+#[derive(Clone, Copy, Debug)]
+struct Fresh {
+    from: i64,
+    until: i64,
+}
+
+impl Fresh {
+    const ALWAYS: Fresh = Fresh {
+        from: i64::MIN,
+        until: i64::MAX,
+    };
 }
 
 /// The attribution step. Build it once per topology; call [`Attributor::tick`] at the end of
@@ -212,6 +236,8 @@ pub struct Attributor {
     causes: Vec<Cause>,
     official: HashMap<ComponentIx, (OfficialStatus, String)>,
     tracker: IncidentTracker,
+    /// Per component: the component of an open incident (as of the last tick).
+    established: Vec<bool>,
 }
 
 impl Attributor {
@@ -242,6 +268,7 @@ impl Attributor {
             causes: Vec::new(),
             official: HashMap::new(),
             tracker: IncidentTracker::default(),
+            established: vec![false; m],
         }
     }
 
@@ -302,6 +329,10 @@ impl Attributor {
         ids: &mut IncidentIds,
     ) -> Vec<Output> {
         debug_assert_eq!(health.len(), self.graph.service_count());
+        self.established.fill(false);
+        for c in self.tracker.open().map(|i| i.component) {
+            self.established[c as usize] = true;
+        }
         self.observe(health);
         self.explain();
         let official = &self.official;
@@ -393,7 +424,8 @@ impl Attributor {
                 remaining: ev.len(),
                 upper_bound: 0.0,
                 fit: None,
-                fresh_from: i64::MIN,
+                fresh: Fresh::ALWAYS,
+                established: self.established[c as usize],
             });
         }
         // One service failing on its own explains the services that rely on it.
@@ -434,7 +466,8 @@ impl Attributor {
                     remaining,
                     upper_bound: 0.0,
                     fit: None,
-                    fresh_from: i64::MIN,
+                    fresh: Fresh::ALWAYS,
+                    established: false,
                 });
             }
         }
@@ -532,6 +565,7 @@ impl Attributor {
         }
         let mut order: Vec<usize> = subset.to_vec();
         let mut picks: Vec<(usize, Cause)> = Vec::new();
+        let mut pick_rivals: Vec<Vec<Rival>> = Vec::new();
         let mut buckets: Vec<u8> = Vec::new();
         let mut remaining_total = self.remaining.iter().filter(|&&r| r).count();
 
@@ -544,9 +578,9 @@ impl Attributor {
                 cand.fit = None;
                 cand.remaining = 0;
                 cand.upper_bound = -p.model.cause_cost;
-                cand.fresh_from = fresh_from(cand, &self.remaining, &self.since);
+                cand.fresh = fresh_window(cand, &self.remaining, &self.since);
                 for e in &cand.evidence {
-                    if live(&self.remaining, &self.since, cand.fresh_from, e) {
+                    if live(&self.remaining, &self.since, cand.fresh, e) {
                         cand.remaining += 1;
                         cand.upper_bound += per_bucket_gain[e.bucket as usize];
                     }
@@ -579,7 +613,7 @@ impl Attributor {
                     buckets.extend(
                         cand.evidence
                             .iter()
-                            .filter(|e| live(&self.remaining, &self.since, cand.fresh_from, e))
+                            .filter(|e| live(&self.remaining, &self.since, cand.fresh, e))
                             .map(|e| e.bucket),
                     );
                     let fit = score::fit(&p.model, &buckets, &cand.healthy);
@@ -641,7 +675,7 @@ impl Attributor {
             let explained: Vec<ServiceIx> = candidates[b]
                 .evidence
                 .iter()
-                .filter(|e| live(&self.remaining, &self.since, candidates[b].fresh_from, e))
+                .filter(|e| live(&self.remaining, &self.since, candidates[b].fresh, e))
                 .map(|e| e.service)
                 .collect();
             for &s in &explained {
@@ -651,36 +685,46 @@ impl Attributor {
             // mostly explain the same services. An ancestor claiming no more than this cause
             // is the same claim said less precisely, not a rival.
             let sb = best_score;
-            let mut z = (-sb).exp();
+            let mut z = (-sb).exp() + 1.0;
+            let mut rivals: Vec<Rival> = Vec::new();
             for &i in &scored {
                 let c = &candidates[i];
                 let Some((f, _)) = c.fit else { continue };
-                if c.remaining == 0 {
-                    continue;
-                }
-                if i == b {
-                    z += 1.0;
+                if c.remaining == 0 || i == b {
                     continue;
                 }
                 let overlap = c
                     .evidence
                     .iter()
                     .filter(|e| {
-                        live(&self.remaining, &self.since, c.fresh_from, e)
+                        live(&self.remaining, &self.since, c.fresh, e)
                             && self.scratch[e.service as usize]
                     })
                     .count();
                 if overlap * 2 < c.remaining && overlap * 2 < explained.len() {
                     continue;
                 }
-                if let (CauseKind::Component(ci), CauseKind::Component(cb)) =
-                    (c.kind, candidates[b].kind)
-                {
-                    if overlap == c.remaining && self.graph.is_within(cb, ci) {
-                        continue;
+                let ancestor = match (c.kind, candidates[b].kind) {
+                    (CauseKind::Component(ci), CauseKind::Component(cb)) => {
+                        self.graph.is_within(cb, ci)
                     }
+                    _ => false,
+                };
+                if ancestor && overlap == c.remaining {
+                    continue;
                 }
                 z += (f.score - sb).exp();
+                rivals.push(Rival {
+                    candidate: i,
+                    score: f.score,
+                    ancestor,
+                    live: c
+                        .evidence
+                        .iter()
+                        .filter(|e| live(&self.remaining, &self.since, c.fresh, e))
+                        .copied()
+                        .collect(),
+                });
             }
             let confidence = (1.0 / z).clamp(0.0, 1.0);
             for &s in &explained {
@@ -696,6 +740,7 @@ impl Attributor {
                 0,
             ));
             let dependents_impaired = cand.evidence.len();
+            pick_rivals.push(rivals);
             picks.push((
                 b,
                 Cause {
@@ -726,8 +771,80 @@ impl Attributor {
                 self.scratch[s as usize] = false;
             }
         }
+        self.refine_confidences(candidates, &mut picks, &pick_rivals);
         picks
     }
+
+    /// Explaining away, for confidences: a rival of a cause is judged again without the
+    /// services that causes accepted *after* it explain. When a pick was made, later causes
+    /// were not known yet, so a rival could still claim their services: a region "explaining"
+    /// its managed service's dependents plus one service of a concurrent DNS failure is no
+    /// rival to the managed service once the DNS failure is accepted. Rivals only lose
+    /// evidence here, so a confidence only rises; scores are unchanged.
+    fn refine_confidences(
+        &mut self,
+        candidates: &[Candidate],
+        picks: &mut [(usize, Cause)],
+        pick_rivals: &[Vec<Rival>],
+    ) {
+        let p = self.params;
+        for k in 0..picks.len().saturating_sub(1) {
+            for (_, later) in &picks[k + 1..] {
+                for &s in &later.explained {
+                    self.scratch[s as usize] = true;
+                }
+            }
+            let touched = pick_rivals[k]
+                .iter()
+                .any(|r| r.live.iter().any(|e| self.scratch[e.service as usize]));
+            if touched {
+                let cause = &picks[k].1;
+                let mut explained = cause.explained.clone();
+                explained.sort_unstable();
+                let sb = cause.score;
+                let mut z = (-sb).exp() + 1.0;
+                for r in &pick_rivals[k] {
+                    let kept: Vec<&Evidence> = r
+                        .live
+                        .iter()
+                        .filter(|e| !self.scratch[e.service as usize])
+                        .collect();
+                    if kept.len() == r.live.len() {
+                        z += (r.score - sb).exp();
+                        continue;
+                    }
+                    if kept.len() < p.min_services {
+                        continue;
+                    }
+                    if r.ancestor
+                        && kept
+                            .iter()
+                            .all(|e| explained.binary_search(&e.service).is_ok())
+                    {
+                        continue;
+                    }
+                    let buckets: Vec<u8> = kept.iter().map(|e| e.bucket).collect();
+                    let refit = score::fit(&p.model, &buckets, &candidates[r.candidate].healthy);
+                    z += (refit.score - sb).exp();
+                }
+                picks[k].1.confidence = (1.0 / z).clamp(0.0, 1.0);
+            }
+            for (_, later) in &picks[k + 1..] {
+                for &s in &later.explained {
+                    self.scratch[s as usize] = false;
+                }
+            }
+        }
+    }
+}
+
+/// A rival of a cause when it was picked: its score then and the evidence it claimed.
+struct Rival {
+    candidate: usize,
+    score: f64,
+    /// An ancestor of the cause (the same claim, less precise, when it claims nothing more).
+    ancestor: bool,
+    live: Vec<Evidence>,
 }
 
 /// Is `cand` (with `score`) a better cause than `other`? Higher score wins; on a tie (within
@@ -760,12 +877,14 @@ fn prefer(
     key(cand.kind) < key(okind)
 }
 
-/// The instant before which the candidate's residual impaired dependents are stale: the
-/// candidate's onset (the upper median of its residual dependents' impairment onsets) minus
-/// [`STALE_BEFORE_ONSET_MS`]. A service failing for an hour is not evidence that a component
-/// failed now; services explained by an accepted cause take no part in the onset. Stale
-/// dependents count neither as impaired nor as healthy dependents of this candidate.
-fn fresh_from(cand: &Candidate, remaining: &[bool], since: &[Option<Timestamp>]) -> i64 {
+/// The window in which the candidate's residual impaired dependents are fresh evidence,
+/// around its onset (the upper median of its residual dependents' impairment onsets): from
+/// [`STALE_BEFORE_ONSET_MS`] before it to [`LATE_AFTER_ONSET_MS`] after it (no end for an
+/// established component). A service failing for an hour is not evidence that a component
+/// failed now, nor is one that failed ten minutes after the others; services explained by an
+/// accepted cause take no part in the onset. Dependents outside the window count neither as
+/// impaired nor as healthy dependents of this candidate.
+fn fresh_window(cand: &Candidate, remaining: &[bool], since: &[Option<Timestamp>]) -> Fresh {
     let mut onsets: Vec<i64> = cand
         .evidence
         .iter()
@@ -773,16 +892,27 @@ fn fresh_from(cand: &Candidate, remaining: &[bool], since: &[Option<Timestamp>])
         .filter_map(|e| since[e.service as usize].map(|t| t.as_millis()))
         .collect();
     if onsets.len() < 2 {
-        return i64::MIN;
+        return Fresh::ALWAYS;
     }
     onsets.sort_unstable();
-    onsets[onsets.len() / 2].saturating_sub(STALE_BEFORE_ONSET_MS)
+    let onset = onsets[onsets.len() / 2];
+    Fresh {
+        from: onset.saturating_sub(STALE_BEFORE_ONSET_MS),
+        until: if cand.established {
+            i64::MAX
+        } else {
+            onset.saturating_add(LATE_AFTER_ONSET_MS)
+        },
+    }
 }
 
 /// Is this evidence still to explain and fresh for its candidate?
-fn live(remaining: &[bool], since: &[Option<Timestamp>], fresh_from: i64, e: &Evidence) -> bool {
+fn live(remaining: &[bool], since: &[Option<Timestamp>], fresh: Fresh, e: &Evidence) -> bool {
     remaining[e.service as usize]
-        && since[e.service as usize].is_none_or(|t| t.as_millis() >= fresh_from)
+        && since[e.service as usize].is_none_or(|t| {
+            let t = t.as_millis();
+            fresh.from <= t && t <= fresh.until
+        })
 }
 
 /// Explaining away: are the candidate's residual dependents impaired at least
@@ -831,7 +961,7 @@ fn count_independent(
     };
     cand.evidence
         .iter()
-        .filter(|e| live(remaining, since, cand.fresh_from, e))
+        .filter(|e| live(remaining, since, cand.fresh, e))
         .filter(|e| {
             if e.direct {
                 return true;

@@ -659,3 +659,86 @@ fn a_service_explained_by_two_open_incidents_keeps_its_first_parent() {
     assert_eq!(a.open_incidents().len(), 2, "{:?}", a.open_incidents());
     assert_eq!(parents.len(), 1, "x0 relinked: {parents:?}");
 }
+
+/// A widget with ten dependents and forty unrelated services: two of ten impaired is not
+/// enough to blame it, three of ten is.
+fn widget_world() -> World {
+    World::new()
+        .component("widget")
+        .services("wd", 10, &[("widget", 1.0)])
+        .services("z", 40, &[])
+}
+
+#[test]
+fn a_dependent_impaired_long_after_the_others_is_no_evidence() {
+    let w = widget_world();
+    let late_s = LATE_AFTER_ONSET_MS / 1000;
+    // wd2 fails ten minutes after wd0 and wd1: its own failure, not the widget's.
+    // Just within the window, the three fail together.
+    for (gap_s, blamed) in [(late_s + 60, false), (late_s - 60, true)] {
+        let mut a = w.attributor();
+        let imp = vec![
+            ("wd0".to_string(), t(0)),
+            ("wd1".to_string(), t(30)),
+            ("wd2".to_string(), t(30 + gap_s)),
+        ];
+        let out = a.tick(
+            t(60 + gap_s),
+            &health_since(&w, &imp),
+            &mut IncidentIds::default(),
+        );
+        assert_eq!(!opened(&out).is_empty(), blamed, "gap {gap_s} s: {out:?}");
+    }
+}
+
+#[test]
+fn a_late_dependent_still_joins_an_open_incident() {
+    let w = widget_world();
+    let mut a = w.attributor();
+    let mut ids = IncidentIds::default();
+    let mut imp = vec![
+        ("wd0".to_string(), t(0)),
+        ("wd1".to_string(), t(20)),
+        ("wd2".to_string(), t(40)),
+    ];
+    let out = a.tick(t(60), &health_since(&w, &imp), &mut ids);
+    assert_eq!(opened(&out).len(), 1, "{out:?}");
+    // Twenty minutes in, wd3 fails too: the established failure explains it.
+    imp.push(("wd3".to_string(), t(1200)));
+    let out = a.tick(t(1230), &health_since(&w, &imp), &mut ids);
+    let grown = out.iter().any(|o| {
+        matches!(o, Output::IncidentUpdated { services: Some(s), .. } if s.contains(&"wd3".to_string()))
+    });
+    assert!(grown, "{out:?}");
+}
+
+#[test]
+fn a_region_is_no_rival_to_its_managed_service_for_a_concurrent_causes_service() {
+    // Five of six queue dependents fail, and so does DNS for its three dependents, one of
+    // which (rd0) also runs in the queue's region. Blaming the region "explains" the five
+    // plus rd0; once DNS is accepted, rd0 is DNS's, and the region claims nothing more than
+    // the queue: the queue is named with full confidence.
+    let w = World::new()
+        .component("aws")
+        .component("aws/us-west-2")
+        .component("aws/us-west-2/sqs")
+        .component("dns")
+        .services("q", 6, &[("aws/us-west-2/sqs", 1.0)])
+        .services("r", 8, &[("aws/us-west-2", 1.0)])
+        .services("rd", 1, &[("aws/us-west-2", 1.0), ("dns", 1.0)])
+        .services("d", 2, &[("dns", 1.0)])
+        .services("z", 60, &[]);
+    let mut a = w.attributor();
+    let mut impaired = names("q", 0..5);
+    impaired.extend(names("d", 0..2));
+    impaired.push("rd0".into());
+    a.tick(t(60), &w.health(&impaired), &mut IncidentIds::default());
+    let sqs = a
+        .causes()
+        .iter()
+        .find(|c| {
+            c.kind == CauseKind::Component(a.graph().component_ix("aws/us-west-2/sqs").unwrap())
+        })
+        .unwrap_or_else(|| panic!("{:?}", a.causes()));
+    assert!(sqs.confidence > 0.95, "{sqs:?}");
+}
