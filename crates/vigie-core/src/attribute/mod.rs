@@ -501,23 +501,15 @@ impl Attributor {
             for &s in &cause.explained {
                 self.remaining[s as usize] = true;
             }
-            // Alternatives come from other provider trees: a more or less specific part of
-            // the same tree is the same claim, judged by the likelihood already.
-            let root = |k: CauseKind| match k {
-                CauseKind::Component(c) => {
-                    let mut r = c;
-                    while let Some(p) = self.graph.component(r).parent {
-                        r = p;
-                    }
-                    Some(r)
-                }
-                CauseKind::Service(_) => None,
-            };
-            let own_root = root(candidates[ci].kind);
+            // Alternatives: any candidate but the cause itself and its ancestors (the same
+            // claim, said less precisely). Other parts of the same provider may take part: a
+            // region "explaining" both its CDN's dependents and a DNS provider's is beaten
+            // by the CDN and the DNS provider together.
+            let own = candidates[ci].kind;
             let subset: Vec<usize> = (0..candidates.len())
                 .filter(|&i| {
                     i != ci
-                        && (own_root.is_none() || root(candidates[i].kind) != own_root)
+                        && !is_same_or_ancestor(&self.graph, candidates[i].kind, own)
                         && candidates[i]
                             .evidence
                             .iter()
@@ -845,6 +837,14 @@ struct Rival {
     /// An ancestor of the cause (the same claim, less precise, when it claims nothing more).
     ancestor: bool,
     live: Vec<Evidence>,
+}
+
+/// Is `a` the component `b`, or one of its ancestors?
+fn is_same_or_ancestor(graph: &DependencyGraph, a: CauseKind, b: CauseKind) -> bool {
+    match (a, b) {
+        (CauseKind::Component(a), CauseKind::Component(b)) => graph.is_within(b, a),
+        _ => false,
+    }
 }
 
 /// Is `cand` (with `score`) a better cause than `other`? Higher score wins; on a tie (within

@@ -742,3 +742,27 @@ fn a_region_is_no_rival_to_its_managed_service_for_a_concurrent_causes_service()
         .unwrap_or_else(|| panic!("{:?}", a.causes()));
     assert!(sqs.confidence > 0.95, "{sqs:?}");
 }
+
+#[test]
+fn a_region_covering_its_cdn_and_a_dns_failure_is_beaten_by_the_two() {
+    // Everything runs in aws/us-east-1; some services sit behind aws/cloudfront, others use
+    // the DNS provider ns. CloudFront and ns fail together: blaming the region "explains"
+    // all ten impaired services at once, but CloudFront and ns together explain them
+    // better, and CloudFront belongs to the same provider as the region.
+    let w = World::new()
+        .component("aws")
+        .component("aws/us-east-1")
+        .component("aws/cloudfront")
+        .component("ns")
+        .services("cfr", 6, &[("aws/cloudfront", 1.0), ("aws/us-east-1", 1.0)])
+        .services("dn", 6, &[("ns", 1.0), ("aws/us-east-1", 1.0)])
+        .services("ue", 20, &[("aws/us-east-1", 1.0)])
+        .services("z", 20, &[]);
+    let mut a = w.attributor();
+    let mut impaired = names("cfr", 0..5);
+    impaired.extend(names("dn", 0..5));
+    let out = a.tick(t(60), &w.health(&impaired), &mut IncidentIds::default());
+    let mut blamed: Vec<String> = opened(&out).into_iter().map(|o| o.0).collect();
+    blamed.sort();
+    assert_eq!(blamed, ["aws/cloudfront", "ns"], "{out:?}");
+}
