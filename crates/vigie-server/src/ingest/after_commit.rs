@@ -75,21 +75,24 @@ impl CommitHook for ServerHook {
         let Some(engine) = engine else {
             return;
         };
-        // The strings move into the signals instead of being copied: no allocation on this
-        // thread, and they are freed by the engine task, on the runtime's threads where the
-        // handlers allocated them (which keeps the allocator's per-thread caches balanced).
-        for r in reports.drain(..).filter(|r| r.counted) {
-            let signal = Signal::Report(Report {
+        // The strings move into the signals instead of being copied, and they are freed by
+        // the engine task, on the runtime's threads where the handlers allocated them (which
+        // keeps the allocator's per-thread caches balanced). One message per batch: a
+        // channel operation (and possibly a wake-up of the engine task) per report cost the
+        // writer thread, the intake's bottleneck, time it could spend committing.
+        let mut signals = Vec::with_capacity(reports.len());
+        signals.extend(reports.drain(..).filter(|r| r.counted).map(|r| {
+            Signal::Report(Report {
                 at: r.at,
                 service: r.service,
                 kind: Some(r.kind),
                 reporter: Some(r.reporter),
                 region: r.region,
-            });
-            if engine.blocking_send(EngineMsg::Signal(signal)).is_err() {
-                // The engine task is gone (shutting down); the report is stored all the same.
-                break;
-            }
+            })
+        }));
+        if !signals.is_empty() && engine.blocking_send(EngineMsg::Signals(signals)).is_err() {
+            // The engine task is gone (shutting down); the reports are stored all the same.
+            tracing::debug!("engine task gone; counted reports not forwarded");
         }
     }
 

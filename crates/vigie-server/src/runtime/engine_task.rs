@@ -417,6 +417,11 @@ fn handle(engine: &mut Engine, msg: EngineMsg) {
         EngineMsg::Signal(signal) => {
             engine.ingest(signal);
         }
+        EngineMsg::Signals(signals) => {
+            for signal in signals {
+                engine.ingest(signal);
+            }
+        }
         EngineMsg::ReportSeries {
             service,
             end,

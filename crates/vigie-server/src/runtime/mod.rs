@@ -40,6 +40,11 @@ use crate::state::{AppState, StateOptions};
 #[derive(Debug)]
 pub enum EngineMsg {
     Signal(Signal),
+    /// Several signals at once: the report writer sends the counted reports of one durable
+    /// batch as one message (one channel operation and at most one wake-up of the engine
+    /// task per batch instead of per report). Counts as one message against
+    /// [`ENGINE_QUEUE`].
+    Signals(Vec<Signal>),
     /// The engine's report chart for one service (see [`AppState::report_series`]).
     ReportSeries {
         service: String,
