@@ -60,11 +60,18 @@
 //! # Async callers
 //!
 //! The writer uses only `std` synchronisation. From async code use
-//! [`ReportWriter::submit_with`] with a closure that completes a `tokio::sync::oneshot`
-//! sender; the closure runs on the writer thread and must not block (a panicking closure is
-//! caught and logged; the writer goes on). If the writer thread dies, the replies of the
-//! batch in hand and of everything queued are dropped without being called (the oneshot
-//! receiver then reports the sender gone: answer 503), and later submissions are refused.
+//! [`ReportSubmitter::submit_async`]: it returns a [`Committed`] future, completed by the
+//! writer thread through a `std` [`Waker`], whatever the runtime. (The more general
+//! [`ReportWriter::submit_with`] takes a closure that runs on the writer thread and must not
+//! block; a panicking closure is caught and logged, and the writer goes on.) If the writer
+//! thread dies, the replies of the batch in hand and of everything queued are dropped
+//! without being called; a [`Committed`] future then resolves to
+//! [`StoreError::Unavailable`] (the server answers 503), and later submissions are refused.
+//!
+//! [`Committed`] costs one allocation per report, freed by whoever polls the future (the
+//! runtime's threads). A boxed closure around a `tokio::sync::oneshot` costs two, and the
+//! box was freed on the writer thread: memory allocated on one thread and freed on another
+//! in bursts, which glibc's allocator pays for on both sides.
 //!
 //! # Work after the commit
 //!
@@ -73,9 +80,12 @@
 //! [`ReportWriter::spawn_with_hook`]. The hook runs on the writer thread, so a submitter
 //! that gives up after the commit cannot make the owner miss a stored report.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -174,7 +184,101 @@ struct Counters {
     largest_batch: AtomicU64,
 }
 
-type Reply = Box<dyn FnOnce(StoreResult<ReportId>) + Send>;
+/// How a submitter is answered.
+enum Reply {
+    /// A closure run on the writer thread ([`ReportSubmitter::submit_with`]).
+    Call(Box<dyn FnOnce(StoreResult<ReportId>) + Send>),
+    /// The writer's half of a [`Committed`] future ([`ReportSubmitter::submit_async`]).
+    Slot(SlotSender),
+}
+
+/// The state a [`Committed`] future shares with the writer.
+#[derive(Default)]
+struct Slot {
+    state: Mutex<SlotState>,
+}
+
+#[derive(Default)]
+struct SlotState {
+    result: Option<StoreResult<ReportId>>,
+    waker: Option<Waker>,
+}
+
+impl Slot {
+    fn lock(&self) -> MutexGuard<'_, SlotState> {
+        // Two fields set in one go: nothing a panic could leave half-done.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The writer's half of a [`Committed`] future. Dropped without an answer (the writer
+/// thread died), it completes the future with [`StoreError::Unavailable`].
+struct SlotSender(Option<Arc<Slot>>);
+
+impl SlotSender {
+    fn send(mut self, result: StoreResult<ReportId>) {
+        if let Some(slot) = self.0.take() {
+            settle(slot, result);
+        }
+    }
+}
+
+impl Drop for SlotSender {
+    fn drop(&mut self) {
+        if let Some(slot) = self.0.take() {
+            settle(
+                slot,
+                Err(StoreError::Unavailable(
+                    "report writer stopped before answering".into(),
+                )),
+            );
+        }
+    }
+}
+
+/// Stores the result and wakes the future. The writer's reference is dropped *before* the
+/// wake-up, so the slot is normally freed by the future's side, on the thread that
+/// allocated it.
+fn settle(slot: Arc<Slot>, result: StoreResult<ReportId>) {
+    let waker = {
+        let mut st = slot.lock();
+        st.result = Some(result);
+        st.waker.take()
+    };
+    drop(slot);
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+}
+
+/// A report submitted with [`ReportSubmitter::submit_async`]: resolves to its id once its
+/// batch is durable, or to the error that prevented it. Dropping it does not withdraw the
+/// report.
+pub struct Committed {
+    slot: Arc<Slot>,
+}
+
+impl std::fmt::Debug for Committed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Committed").finish_non_exhaustive()
+    }
+}
+
+impl Future for Committed {
+    type Output = StoreResult<ReportId>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut st = self.slot.lock();
+        if let Some(result) = st.result.take() {
+            return Poll::Ready(result);
+        }
+        match &st.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => st.waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+}
 
 struct Job {
     report: NewReport,
@@ -280,12 +384,22 @@ impl ReportSubmitter {
         report: NewReport,
         reply: impl FnOnce(StoreResult<ReportId>) + Send + 'static,
     ) -> StoreResult<()> {
+        self.enqueue(report, Reply::Call(Box::new(reply)))
+    }
+
+    /// Queues `report` and returns a future resolving to its id once its batch is durable
+    /// (see the module docs). Fails at once when the report is invalid, the queue is full
+    /// or the writer stopped.
+    pub fn submit_async(&self, report: NewReport) -> StoreResult<Committed> {
+        let slot = Arc::new(Slot::default());
+        self.enqueue(report, Reply::Slot(SlotSender(Some(Arc::clone(&slot)))))?;
+        Ok(Committed { slot })
+    }
+
+    fn enqueue(&self, report: NewReport, reply: Reply) -> StoreResult<()> {
         // Validate here so one bad report can never fail the batch it would have joined.
         validate::report(&report)?;
-        let job = Job {
-            report,
-            reply: Box::new(reply),
-        };
+        let job = Job { report, reply };
         let wake = {
             let mut st = self.queue.lock();
             if !st.writer_alive {
@@ -600,6 +714,10 @@ fn contain(what: &str, f: impl FnOnce()) {
 /// Calls a submitter's reply, containing a panic so one bad closure cannot stop the writer
 /// and strand every later report.
 fn answer(reply: Reply, result: StoreResult<ReportId>) {
+    let reply = match reply {
+        Reply::Slot(sender) => return sender.send(result),
+        Reply::Call(call) => call,
+    };
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || reply(result)));
     if outcome.is_err() {
         tracing::error!("a report reply closure panicked; the writer goes on");
@@ -672,6 +790,67 @@ mod tests {
             reporter: reporter.into(),
             counted: true,
         }
+    }
+
+    /// Runs a future to completion on this thread (the crate has no async runtime).
+    fn block_on<F: Future>(fut: F) -> F::Output {
+        struct Unpark(std::thread::Thread);
+        impl std::task::Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        let mut fut = std::pin::pin!(fut);
+        loop {
+            if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+                return out;
+            }
+            std::thread::park();
+        }
+    }
+
+    /// Panics on every batch: the writer thread dies with the batch in hand.
+    struct Exploding;
+
+    impl ReportSink for Exploding {
+        fn commit_reports(&self, _reports: &[NewReport]) -> StoreResult<Vec<ReportId>> {
+            panic!("sink failure under test");
+        }
+    }
+
+    #[test]
+    fn async_submitters_get_their_ids_or_an_error_when_the_writer_dies() {
+        let writer =
+            ReportWriter::spawn(Arc::new(Counting::default()), ReportWriterConfig::default())
+                .unwrap();
+        let submitter = writer.submitter();
+        let first = submitter.submit_async(report("a", "one")).unwrap();
+        let second = submitter.submit_async(report("b", "two")).unwrap();
+        assert_eq!((block_on(first), block_on(second)), (Ok(1), Ok(2)));
+        // A future dropped unpolled does not disturb the others.
+        drop(submitter.submit_async(report("c", "three")).unwrap());
+        assert_eq!(
+            block_on(submitter.submit_async(report("d", "four")).unwrap()),
+            Ok(4)
+        );
+        drop(submitter);
+        writer.shutdown();
+
+        let writer =
+            ReportWriter::spawn(Arc::new(Exploding), ReportWriterConfig::default()).unwrap();
+        let pending = writer
+            .submitter()
+            .submit_async(report("a", "lost"))
+            .unwrap();
+        assert!(matches!(block_on(pending), Err(StoreError::Unavailable(_))));
+        // Once the thread is gone, submissions are refused at once.
+        let refused = (0..100).find_map(|_| {
+            std::thread::sleep(Duration::from_millis(10));
+            writer.submitter().submit_async(report("b", "late")).err()
+        });
+        assert!(matches!(refused, Some(StoreError::Unavailable(_))));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::sync::{Arc, RwLock};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use ipnet::IpNet;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use vigie_config::Config;
 use vigie_core::time::MINUTE_MS;
 use vigie_core::Timestamp;
@@ -196,16 +196,10 @@ impl Intake {
             reporter: reporter.0,
             counted,
         };
-        let (reply, answer) = oneshot::channel();
-        let committed = match self.writer.submit_with(record, move |result| {
-            // The handler may have gone (client hung up); the report is stored all the same.
-            let _ = reply.send(result);
-        }) {
-            Ok(()) => answer.await.unwrap_or_else(|_| {
-                Err(StoreError::Unavailable(
-                    "the report writer has stopped".into(),
-                ))
-            }),
+        // Answered by the writer thread once the batch holding it is on disk; a client that
+        // hangs up meanwhile leaves the report stored all the same.
+        let committed = match self.writer.submit_async(record) {
+            Ok(pending) => pending.await,
             Err(e) => Err(e),
         };
         match committed {
