@@ -8,6 +8,7 @@
 //! The same machinery signs the CSRF tokens of the HTML report form.
 
 use std::net::IpAddr;
+use std::sync::RwLock;
 
 use axum::http::HeaderMap;
 use ipnet::IpNet;
@@ -55,10 +56,17 @@ impl NetworkPrefix {
         }
     }
 
-    fn hash_input(&self) -> Vec<u8> {
+    /// Feeds the prefix to a hash: a version byte (4 or 6), then the prefix's bytes.
+    fn hash_into(&self, h: &mut Sha256) {
         match self {
-            NetworkPrefix::V4(o) => [&[4u8][..], &o[..]].concat(),
-            NetworkPrefix::V6(o) => [&[6u8][..], &o[..]].concat(),
+            NetworkPrefix::V4(o) => {
+                h.update([4u8]);
+                h.update(o);
+            }
+            NetworkPrefix::V6(o) => {
+                h.update([6u8]);
+                h.update(o);
+            }
         }
     }
 }
@@ -109,9 +117,17 @@ fn parse_forwarded_addr(text: &str) -> Option<IpAddr> {
 pub struct ReporterKey(pub String);
 
 /// Derives reporter keys and CSRF tokens from the server secret.
-#[derive(Clone)]
 pub struct ReporterKeys {
     secret: [u8; 32],
+    /// The salt of the last day a key was made for, as (day, salt): deriving it costs two
+    /// SHA-256 blocks, the key itself one, and the day changes once a day.
+    salt_cache: RwLock<Option<(i64, [u8; 32])>>,
+}
+
+impl Clone for ReporterKeys {
+    fn clone(&self) -> Self {
+        ReporterKeys::new(self.secret)
+    }
 }
 
 impl std::fmt::Debug for ReporterKeys {
@@ -127,7 +143,10 @@ pub fn day_of(at: Timestamp) -> i64 {
 
 impl ReporterKeys {
     pub fn new(secret: [u8; 32]) -> Self {
-        ReporterKeys { secret }
+        ReporterKeys {
+            secret,
+            salt_cache: RwLock::new(None),
+        }
     }
 
     /// A fresh random secret, for a store that has none yet.
@@ -143,11 +162,24 @@ impl ReporterKeys {
         h.finalize().into()
     }
 
+    /// [`ReporterKeys::day_salt`], remembered for the last day asked for.
+    fn cached_day_salt(&self, day: i64) -> [u8; 32] {
+        // The cache holds plain values: a panic elsewhere cannot leave it inconsistent.
+        if let Some((d, salt)) = *self.salt_cache.read().unwrap_or_else(|p| p.into_inner()) {
+            if d == day {
+                return salt;
+            }
+        }
+        let salt = self.day_salt(day);
+        *self.salt_cache.write().unwrap_or_else(|p| p.into_inner()) = Some((day, salt));
+        salt
+    }
+
     /// The reporter key of `prefix` on the UTC day containing `at`.
     pub fn key(&self, prefix: &NetworkPrefix, at: Timestamp) -> ReporterKey {
         let mut h = Sha256::new();
-        h.update(self.day_salt(day_of(at)));
-        h.update(prefix.hash_input());
+        h.update(self.cached_day_salt(day_of(at)));
+        prefix.hash_into(&mut h);
         let digest = h.finalize();
         ReporterKey(hex::encode(&digest[..16]))
     }
@@ -156,7 +188,7 @@ impl ReporterKeys {
         let mut h = Sha256::new();
         h.update(b"vigie csrf v1\0");
         h.update(self.day_salt(day));
-        h.update(prefix.hash_input());
+        prefix.hash_into(&mut h);
         h.update(service.as_bytes());
         hex::encode(&h.finalize()[..16])
     }
@@ -273,6 +305,12 @@ mod tests {
         assert!(!keys.key(&p, t).0.contains("203"));
         let other = ReporterKeys::new([8; 32]);
         assert_ne!(keys.key(&p, t), other.key(&p, t));
+        // The cached day salt gives the keys a fresh instance derives, whichever day came
+        // first, and going back a day is not served from the cache.
+        let fresh = ReporterKeys::new([7; 32]);
+        assert_eq!(fresh.key(&p, next_day), keys.key(&p, next_day));
+        assert_eq!(fresh.key(&p, t), keys.key(&p, t));
+        assert_ne!(fresh.key(&p, t), fresh.key(&p, next_day));
     }
 
     #[test]
