@@ -17,6 +17,12 @@ use crate::engine::intern::FxHashMap;
 use crate::model::ReportKind;
 use crate::time::{Timestamp, MINUTE_MS};
 
+/// While the reporter memory is full, a prune (a scan of every remembered reporter) runs at
+/// most this often. Pruning on every new reporter made a flood of a million distinct
+/// reporters within the dedup window quadratic: each new one rescanned a million entries
+/// that were all still within the window (intake fell from 60k to 5k reports/s).
+pub const FULL_PRUNE_INTERVAL_MS: i64 = MINUTE_MS;
+
 /// Constants of the report layer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReportParams {
@@ -24,8 +30,9 @@ pub struct ReportParams {
     pub dedup_window_ms: i64,
     /// Minutes of per-minute counts kept for the service page's chart.
     pub history_minutes: u32,
-    /// Upper bound on remembered reporters per service (memory guard). When exceeded after
-    /// pruning, further new reporters still count but are not remembered.
+    /// Upper bound on remembered reporters per service (memory guard). When it is reached,
+    /// expired reporters are pruned (at most once per [`FULL_PRUNE_INTERVAL_MS`]); while it
+    /// is still reached, further new reporters count but are not remembered.
     pub max_tracked_reporters: usize,
     /// Upper bound on remembered (minute, region) cells per service.
     pub max_region_cells: usize,
@@ -138,6 +145,8 @@ pub struct ServiceReports {
     /// Reporter key → when its last *counted* report arrived.
     seen: FxHashMap<Box<str>, Timestamp>,
     last_prune: Timestamp,
+    /// How many times `seen` was pruned (each prune scans all of it).
+    prunes: u64,
     /// The open (current) minute.
     current: MinuteCounts,
     /// Of `current.distinct`, how many came in batches: a batch covers its whole minute, so
@@ -176,6 +185,7 @@ impl ServiceReports {
             detector: ReportDetector::new_shared(detect),
             seen: FxHashMap::default(),
             last_prune: Timestamp::from_millis(i64::MIN / 2),
+            prunes: 0,
             current: MinuteCounts {
                 minute: Timestamp::from_millis(i64::MIN / 2),
                 ..MinuteCounts::default()
@@ -302,7 +312,9 @@ impl ServiceReports {
                 Some(last) if at.millis_since(*last) < params.dedup_window_ms => return,
                 Some(last) => *last = at,
                 None => {
-                    if self.seen.len() >= params.max_tracked_reporters {
+                    if self.seen.len() >= params.max_tracked_reporters
+                        && at.millis_since(self.last_prune) >= FULL_PRUNE_INTERVAL_MS
+                    {
                         self.prune(at, params);
                     }
                     if self.seen.len() < params.max_tracked_reporters {
@@ -364,6 +376,7 @@ impl ServiceReports {
         self.seen
             .retain(|_, t| now.millis_since(*t) < params.dedup_window_ms);
         self.last_prune = now;
+        self.prunes += 1;
     }
 
     /// Sum of distinct counts over the closed minutes in `[from, to)`.
@@ -543,5 +556,37 @@ impl ServiceReports {
             .into_iter()
             .map(|(c, n)| (String::from_utf8_lossy(&c).into_owned(), n))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_reporter_memory_is_not_rescanned_for_every_new_reporter() {
+        let params = ReportParams {
+            max_tracked_reporters: 10,
+            ..ReportParams::default()
+        };
+        let mut reports = ServiceReports::new(Arc::new(DetectParams::default()));
+        let start = Timestamp::from_secs(1_700_000_000);
+        // A thousand distinct reporters within ten seconds, all within the dedup window.
+        for i in 0..1000 {
+            let key = format!("reporter-{i}");
+            reports.report(start.plus_millis(i * 10), Some(&key), None, None, &params);
+        }
+        assert_eq!(reports.prunes, 1, "one prune when the memory filled up");
+        assert_eq!(reports.seen.len(), 10);
+        assert_eq!(reports.received, 1000);
+        // Reporters beyond the memory still count.
+        assert_eq!(reports.current.distinct, 1000);
+        // A minute later the full memory is pruned again, once.
+        let later = start.plus_millis(FULL_PRUNE_INTERVAL_MS + 10_000);
+        for i in 0..100 {
+            let key = format!("late-{i}");
+            reports.report(later.plus_millis(i), Some(&key), None, None, &params);
+        }
+        assert_eq!(reports.prunes, 2);
     }
 }
