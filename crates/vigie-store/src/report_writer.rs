@@ -846,7 +846,7 @@ mod tests {
             .unwrap();
         assert!(matches!(block_on(pending), Err(StoreError::Unavailable(_))));
         // Once the thread is gone, submissions are refused at once.
-        let refused = (0..100).find_map(|_| {
+        let refused = (0..500).find_map(|_| {
             std::thread::sleep(Duration::from_millis(10));
             writer.submitter().submit_async(report("b", "late")).err()
         });
