@@ -76,6 +76,16 @@ pub struct ProbeParams {
     pub lone_vantage_extra_failures: u32,
 }
 
+impl ProbeParams {
+    /// The failures a lone `down` vantage's episode must hold before it votes: its failure
+    /// threshold plus [`ProbeParams::lone_vantage_extra_failures`].
+    pub fn lone_vote_failures(&self, thresholds: ProbeThresholds) -> u32 {
+        thresholds
+            .failure
+            .saturating_add(self.lone_vantage_extra_failures)
+    }
+}
+
 impl Default for ProbeParams {
     fn default() -> Self {
         ProbeParams {
@@ -438,10 +448,9 @@ impl ServiceProbes {
         }
         let verdict_changed = entry.machine.observe(p.ok, p.slow);
         // A lone `down` vantage starts to vote when its episode reaches this many failures.
-        let t = entry.machine.thresholds();
         let established_now = !p.ok
             && entry.machine.down_failures()
-                == t.failure.saturating_add(params.lone_vantage_extra_failures);
+                == params.lone_vote_failures(entry.machine.thresholds());
         // A result that only moves a live vantage's staleness later needs no evaluation now:
         // `next_stale` may then be early, which costs one harmless re-evaluation.
         // A change of outcome may start or end a fresh failure (corroboration); a repeated
@@ -520,9 +529,8 @@ impl ServiceProbes {
                 match e.verdict() {
                     VantageVerdict::Down => {
                         v.failing += 1;
-                        let t = e.thresholds();
-                        established |= e.machine.down_failures()
-                            >= t.failure.saturating_add(params.lone_vantage_extra_failures);
+                        established |=
+                            e.machine.down_failures() >= params.lone_vote_failures(e.thresholds());
                         if let Some(err) = e.last_error {
                             if let Some(k) = ProbeError::ALL.iter().position(|x| *x == err) {
                                 errors[k] += 1;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 use vigie_core::engine::{Engine, EngineParams};
+use vigie_core::time::DAY_MS;
 use vigie_core::{IncidentId, IncidentIds, Output, Scope, State, Timestamp};
 use vigie_store::{IncidentFilter, IncidentRecord, StateTransition, TimelineEntry, TimelineKind};
 
@@ -84,7 +85,7 @@ fn restore_report_history(
     let store = state.store();
     // As far back as the detector remembers (`DetectParams::bin_memory_days`, 7 days):
     // older minutes would change nothing.
-    let memory_ms = engine.params().detect.bin_memory_days * 86_400_000.0;
+    let memory_ms = engine.params().detect.bin_memory_days * DAY_MS as f64;
     let from = now.plus_millis(-(memory_ms as i64));
     let services: Vec<String> = engine
         .topology()
