@@ -213,9 +213,9 @@ pub struct ReportDetector {
     bins: Box<[Bin]>,
     level: f64,
     level_weight: f64,
-    /// Dispersion moments over normal minutes: E[(x-μ)²], E[μ], E[μ²], and their weight.
+    /// Dispersion moments over normal minutes: E[(x-μ)²], E[x], E[μ²], and their weight.
     res2: f64,
-    mu1: f64,
+    x1: f64,
     mu2: f64,
     disp_weight: f64,
     /// Last closed minute (minutes since the epoch).
@@ -247,7 +247,7 @@ impl ReportDetector {
             level: 0.0,
             level_weight: 0.0,
             res2: 0.0,
-            mu1: 0.0,
+            x1: 0.0,
             mu2: 0.0,
             disp_weight: 0.0,
             last_closed: None,
@@ -305,12 +305,16 @@ impl ReportDetector {
         self.level_weight = (self.level_weight + 1.0).min(p.level_memory_minutes);
         self.level += (used - self.level) / self.level_weight;
 
-        // Dispersion, from normal minutes only.
-        if surprise < p.anomalous_surprise {
+        // Dispersion, from normal minutes only: neither this minute alone nor any window
+        // ending with it may be anomalous. With a sparse service (0.05 reporters a minute) a
+        // slow outage of 2–5 reporters a minute is unremarkable minute by minute, yet each
+        // such minute adds (x − μ)² ≈ 10 against μ² ≈ 0.003 and would drive φ to its bound
+        // for a week, blinding the detector to the next outage.
+        if surprise < p.anomalous_surprise && !self.window_anomalous(m, x, mu, phi) {
             self.disp_weight = (self.disp_weight + 1.0).min(p.dispersion_memory_minutes);
             let a = 1.0 / self.disp_weight;
             self.res2 += a * ((xf - mu) * (xf - mu) - self.res2);
-            self.mu1 += a * (mu - self.mu1);
+            self.x1 += a * (xf - self.x1);
             self.mu2 += a * (mu * mu - self.mu2);
         }
 
@@ -321,11 +325,35 @@ impl ReportDetector {
         self.last_closed = Some(m);
     }
 
+    /// Is any window ending with minute `m` (count `x`, expectation `mu`) anomalous, by the
+    /// same test as [`ReportDetector::assess`]? A minute with no reporter never is.
+    fn window_anomalous(&self, m: i64, x: u32, mu: f64, phi: f64) -> bool {
+        if x == 0 {
+            return false;
+        }
+        let p = &self.params;
+        let limit = -p.anomalous_surprise * std::f64::consts::LN_10;
+        let (mut observed, mut expected) = (u64::from(x), mu);
+        let mut length = 1u32;
+        for &w in &p.windows {
+            while length < w {
+                let (count, mu) = self.closed_minute(m - i64::from(length));
+                observed += u64::from(count);
+                expected += mu;
+                length += 1;
+            }
+            if w > 1 && tail::ln_nb_upper(observed as f64, expected, phi) < limit {
+                return true;
+            }
+        }
+        false
+    }
+
     /// Current dispersion φ (variance `μ + φ μ²`).
     pub fn dispersion(&self) -> f64 {
         let p = &self.params;
         let hat = if self.mu2 > 1e-12 {
-            ((self.res2 - self.mu1) / self.mu2).clamp(p.min_dispersion, p.max_dispersion)
+            ((self.res2 - self.x1) / self.mu2).clamp(p.min_dispersion, p.max_dispersion)
         } else {
             p.prior_dispersion
         };

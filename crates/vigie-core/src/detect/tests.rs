@@ -289,3 +289,45 @@ fn detector_state_is_small() {
     let total = std::mem::size_of::<ReportDetector>() + heap;
     assert!(total < 700, "{total} bytes per service");
 }
+
+/// A sparse service (0.05 reporters a minute) whose audience grows by 0.05 a minute every day:
+/// the baseline lags the true rate, so the observed counts exceed the expectation on average.
+/// The Poisson part of the variance is the *true* mean, which the observed count estimates
+/// without that lag; subtracting the model's mean instead read the lag as over-dispersion
+/// (φ near its bound of 4, where the counts are Poisson: φ = 0).
+#[test]
+fn a_lagging_baseline_is_not_read_as_over_dispersion() {
+    let mut d = ReportDetector::new(&DetectParams::default());
+    let mut rng = Poisson(7);
+    let days = 4;
+    for m in 0..days * MINUTES_PER_DAY {
+        let rate = 0.05 * (1.0 + m as f64 / MINUTES_PER_DAY as f64);
+        d.close_minute(at_minute(m), rng.sample(rate));
+    }
+    let phi = d.dispersion();
+    assert!(phi < 0.5, "φ = {phi} for Poisson counts");
+}
+
+/// A slow outage on a sparse service (3 reporters a minute against 0.05 for half an hour)
+/// is unremarkable minute by minute, but every window holding it is anomalous. Learnt into
+/// the dispersion, its minutes drove φ to its bound for the week of the estimate's memory,
+/// and the same outage a day later went unseen.
+#[test]
+fn a_slow_outage_on_a_sparse_service_does_not_hide_the_next_one() {
+    let mut d = trained(0.05, 3, 11);
+    let mut rng = Poisson(13);
+    let start = 3 * MINUTES_PER_DAY + 600;
+    for m in start..start + 30 {
+        d.close_minute(at_minute(m), 3 + rng.sample(0.05));
+    }
+    for m in start + 30..start + MINUTES_PER_DAY {
+        d.close_minute(at_minute(m), rng.sample(0.05));
+    }
+    let phi = d.dispersion();
+    assert!(phi < 1.0, "φ = {phi} after one outage");
+    let again = start + MINUTES_PER_DAY;
+    assert!(
+        seconds_to_detect(&mut d, again, 3, SurgeLevel::Surge).is_some(),
+        "the second outage is missed (φ = {phi})"
+    );
+}
