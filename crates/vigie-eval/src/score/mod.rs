@@ -36,6 +36,62 @@ pub struct Tally {
     pub false_component_incidents: u64,
     pub bad_output_lines: u64,
     pub output_lines: u64,
+    /// What each error was, for a person looking into the numbers (`vigie eval scenarios
+    /// --misses`): the incidents not named exactly and the false alarms, in scoring order.
+    pub findings: Vec<Finding>,
+}
+
+/// One error of a replay against its truth.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Finding {
+    /// A component incident whose cause was not named exactly within its window.
+    MissedCause {
+        cause: String,
+        mode: Option<String>,
+        start: Timestamp,
+        /// Services the failure really hit, and how many of them were detected in time.
+        affected: usize,
+        detected: usize,
+        /// Components named (opened or taken over) within the incident's window, sorted.
+        named: Vec<String>,
+    },
+    /// A component incident naming a component unrelated to every truth incident then active.
+    FalseComponent { component: String, at: Timestamp },
+    /// A service turning impaired outside every truth incident that affects it.
+    FalseServiceAlarm { service: String, at: Timestamp },
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Finding::MissedCause {
+                cause,
+                mode,
+                start,
+                affected,
+                detected,
+                named,
+            } => {
+                write!(
+                    f,
+                    "missed cause {cause} ({}) at {start}: {detected} of {affected} hit services detected; named: ",
+                    mode.as_deref().unwrap_or("mode unknown")
+                )?;
+                if named.is_empty() {
+                    write!(f, "nothing")
+                } else {
+                    write!(f, "{}", named.join(", "))
+                }
+            }
+            Finding::FalseComponent { component, at } => {
+                write!(f, "false component incident {component} at {at}")
+            }
+            Finding::FalseServiceAlarm { service, at } => {
+                write!(f, "false service alarm {service} at {at}")
+            }
+        }
+    }
 }
 
 /// The summary the Python tool prints.
@@ -154,22 +210,20 @@ pub fn score<'a>(
             .filter(move |i| i.start.plus_millis(-min(5)) <= t && t <= i.end.plus_millis(min(45)))
     };
 
+    // When an affected service was first detected within its incident's window.
+    let first_detection = |i: &crate::truth::TruthIncident, x: &str| {
+        impaired_times.get(x).and_then(|v| {
+            v.iter()
+                .copied()
+                .filter(|&t| i.start.plus_millis(-min(2)) <= t && t <= i.end.plus_millis(min(10)))
+                .min()
+        })
+    };
     for i in &truth.incidents {
         let mut firsts = Vec::new();
         for x in &i.affected {
             tally.affected_total += 1;
-            let ts: Vec<Timestamp> = impaired_times
-                .get(x)
-                .map(|v| {
-                    v.iter()
-                        .copied()
-                        .filter(|&t| {
-                            i.start.plus_millis(-min(2)) <= t && t <= i.end.plus_millis(min(10))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            if let Some(first) = ts.iter().min() {
+            if let Some(first) = first_detection(i, x) {
                 tally.affected_detected += 1;
                 let d = (first.millis_since(i.start) as f64 / 1000.0).max(0.0);
                 tally.service_latencies.push(d);
@@ -207,12 +261,33 @@ pub fn score<'a>(
         } else if window.iter().any(|(_, c, _)| related(c, &i.cause)) {
             tally.attr_general += 1;
         }
+        if exact.is_empty() {
+            let mut named: Vec<String> = window.iter().map(|(_, c, _)| c.clone()).collect();
+            named.sort();
+            named.dedup();
+            tally.findings.push(Finding::MissedCause {
+                cause: i.cause.clone(),
+                mode: i.mode.clone(),
+                start: i.start,
+                affected: i.affected.len(),
+                detected: i
+                    .affected
+                    .iter()
+                    .filter(|x| first_detection(i, x).is_some())
+                    .count(),
+                named,
+            });
+        }
     }
 
     for x in &order {
         for &t in &impaired_times[x] {
             if !active(t).any(|i| i.affected.iter().any(|a| a == x)) {
                 tally.false_service_alarms += 1;
+                tally.findings.push(Finding::FalseServiceAlarm {
+                    service: x.clone(),
+                    at: t,
+                });
             }
         }
     }
@@ -227,6 +302,10 @@ pub fn score<'a>(
         }
         if !active(*t).any(|i| related(c, &i.cause)) {
             tally.false_component_incidents += 1;
+            tally.findings.push(Finding::FalseComponent {
+                component: c.clone(),
+                at: *t,
+            });
         }
     }
     let span_days = facts.end.millis_since(facts.start) as f64 / 86_400_000.0;
@@ -273,6 +352,7 @@ impl Tally {
         self.false_component_incidents += other.false_component_incidents;
         self.bad_output_lines += other.bad_output_lines;
         self.output_lines += other.output_lines;
+        self.findings.extend_from_slice(&other.findings);
     }
 
     pub fn metrics(&self) -> Metrics {

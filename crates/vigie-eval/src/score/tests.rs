@@ -75,6 +75,27 @@ fn hand_checked_metrics() {
 }
 
 #[test]
+fn findings_say_what_each_error_was() {
+    let tally = score(&facts(), &truth(), OUTPUT.lines());
+    let text: Vec<String> = tally.findings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        text,
+        [
+            "missed cause aws/us-east-1 (mode unknown) at 2021-06-08T15:00:00Z: 1 of 2 hit services detected; named: aws",
+            "false service alarm c at 2021-06-08T18:00:00Z",
+            "false component incident aws at 2021-06-08T10:02:00Z",
+            "false component incident cloudflare at 2021-06-08T18:01:00Z",
+        ]
+    );
+    // As many findings as the counts they explain.
+    let m = tally.metrics();
+    assert_eq!(
+        tally.findings.len() as u64,
+        (m.attr_total - m.attr_exact) + m.false_svc + m.false_comp
+    );
+}
+
+#[test]
 fn medians_follow_python() {
     assert_eq!(p50(&[]), None);
     assert_eq!(p50(&[3.0, 1.0, 2.0]), Some(2.0));

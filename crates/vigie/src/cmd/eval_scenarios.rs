@@ -23,6 +23,11 @@ pub struct Args {
     /// at most 0.01 false service alarms per service-day, no false component incident.
     #[arg(long)]
     pub check_targets: bool,
+    /// Under each scenario, list what each error was: the component incidents whose cause was
+    /// not named exactly (with how many of their services were detected, and what was named
+    /// instead), the false component incidents and the false service alarms.
+    #[arg(long)]
+    pub misses: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -48,12 +53,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         let m = result.tally.metrics();
         if args.json {
-            println!(
-                "{}",
-                serde_json::json!({"scenario": result.name, "metrics": m})
-            );
+            let mut line = serde_json::json!({"scenario": result.name, "metrics": m});
+            if args.misses {
+                line["findings"] = serde_json::json!(result.tally.findings);
+            }
+            println!("{line}");
         } else {
             println!("{:<24} {}", result.name, m.summary_line());
+            if args.misses {
+                for finding in &result.tally.findings {
+                    println!("    {finding}");
+                }
+            }
         }
         total.add(&result.tally);
     }
