@@ -696,12 +696,7 @@ impl Attributor {
                 if overlap * 2 < c.remaining && overlap * 2 < explained.len() {
                     continue;
                 }
-                let ancestor = match (c.kind, candidates[b].kind) {
-                    (CauseKind::Component(ci), CauseKind::Component(cb)) => {
-                        self.graph.is_within(cb, ci)
-                    }
-                    _ => false,
-                };
+                let ancestor = is_same_or_ancestor(&self.graph, c.kind, candidates[b].kind);
                 if ancestor && overlap == c.remaining {
                     continue;
                 }
