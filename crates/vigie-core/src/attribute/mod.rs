@@ -677,7 +677,6 @@ impl Attributor {
             // mostly explain the same services. An ancestor claiming no more than this cause
             // is the same claim said less precisely, not a rival.
             let sb = best_score;
-            let mut z = (-sb).exp() + 1.0;
             let mut rivals: Vec<Rival> = Vec::new();
             for &i in &scored {
                 let c = &candidates[i];
@@ -700,7 +699,6 @@ impl Attributor {
                 if ancestor && overlap == c.remaining {
                     continue;
                 }
-                z += (f.score - sb).exp();
                 rivals.push(Rival {
                     candidate: i,
                     score: f.score,
@@ -713,7 +711,7 @@ impl Attributor {
                         .collect(),
                 });
             }
-            let confidence = (1.0 / z).clamp(0.0, 1.0);
+            let confidence = posterior_share(sb, rivals.iter().map(|r| r.score));
             for &s in &explained {
                 self.scratch[s as usize] = false;
             }
@@ -788,33 +786,27 @@ impl Attributor {
                 let cause = &picks[k].1;
                 let mut explained = cause.explained.clone();
                 explained.sort_unstable();
-                let sb = cause.score;
-                let mut z = (-sb).exp() + 1.0;
-                for r in &pick_rivals[k] {
+                let rival_scores = pick_rivals[k].iter().filter_map(|r| {
                     let kept: Vec<&Evidence> = r
                         .live
                         .iter()
                         .filter(|e| !self.scratch[e.service as usize])
                         .collect();
                     if kept.len() == r.live.len() {
-                        z += (r.score - sb).exp();
-                        continue;
+                        return Some(r.score);
                     }
-                    if kept.len() < p.min_services {
-                        continue;
-                    }
-                    if r.ancestor
-                        && kept
-                            .iter()
-                            .all(|e| explained.binary_search(&e.service).is_ok())
+                    if kept.len() < p.min_services
+                        || (r.ancestor
+                            && kept
+                                .iter()
+                                .all(|e| explained.binary_search(&e.service).is_ok()))
                     {
-                        continue;
+                        return None;
                     }
                     let buckets: Vec<u8> = kept.iter().map(|e| e.bucket).collect();
-                    let refit = score::fit(&p.model, &buckets, &candidates[r.candidate].healthy);
-                    z += (refit.score - sb).exp();
-                }
-                picks[k].1.confidence = (1.0 / z).clamp(0.0, 1.0);
+                    Some(score::fit(&p.model, &buckets, &candidates[r.candidate].healthy).score)
+                });
+                picks[k].1.confidence = posterior_share(cause.score, rival_scores);
             }
             for (_, later) in &picks[k + 1..] {
                 for &s in &later.explained {
@@ -823,6 +815,14 @@ impl Attributor {
             }
         }
     }
+}
+
+/// The confidence of a cause with `score`: its posterior share among "no common cause"
+/// (score 0), itself and its rivals, `e^S / (1 + e^S + Σ e^S_rival)`, computed relative to
+/// the cause's own score so that large scores do not overflow.
+fn posterior_share(score: f64, rivals: impl Iterator<Item = f64>) -> f64 {
+    let z = (-score).exp() + 1.0 + rivals.map(|r| (r - score).exp()).sum::<f64>();
+    (1.0 / z).clamp(0.0, 1.0)
 }
 
 /// A rival of a cause when it was picked: its score then and the evidence it claimed.
