@@ -8,7 +8,9 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use vigie_core::attribute::{AttributionParams, Attributor, ServiceHealth};
-use vigie_core::model::{ComponentKind, ComponentSpec, Dependency, ServiceSpec, State, Topology};
+use vigie_core::model::{
+    ComponentKind, ComponentSpec, Dependency, ProbeError, ServiceSpec, State, Topology,
+};
 use vigie_core::{IncidentIds, Timestamp};
 
 struct Lcg(u64);
@@ -84,6 +86,13 @@ fn world() -> Topology {
     }
 }
 
+const SYMPTOMS: [ProbeError; 4] = [
+    ProbeError::HttpStatus,
+    ProbeError::Timeout,
+    ProbeError::ConnectTimeout,
+    ProbeError::Tls,
+];
+
 fn health(
     topology: &Topology,
     impaired: impl Fn(usize, &ServiceSpec) -> bool,
@@ -92,15 +101,20 @@ fn health(
         .services
         .iter()
         .enumerate()
-        .map(|(i, s)| ServiceHealth {
-            state: if impaired(i, s) {
-                State::MajorOutage
-            } else {
-                State::Operational
-            },
-            since: Some(Timestamp::from_secs(0)),
-            watched: true,
-            incident: None,
+        .map(|(i, s)| {
+            let impaired = impaired(i, s);
+            ServiceHealth {
+                state: if impaired {
+                    State::MajorOutage
+                } else {
+                    State::Operational
+                },
+                since: Some(Timestamp::from_secs(0)),
+                watched: true,
+                incident: None,
+                // A mix of symptoms, so the symptom term is exercised too.
+                symptom: impaired.then_some(SYMPTOMS[i % SYMPTOMS.len()]),
+            }
         })
         .collect()
 }

@@ -2,8 +2,9 @@
 
 use vigie_core::engine::{Engine, EngineParams};
 use vigie_core::{
-    Dependency, Official, OfficialStatus, OfficialTarget, Output, ProbeError, ProbeResult, Report,
-    ReportBatch, ReportKind, Scope, ServiceSpec, Signal, State, Timestamp, Topology,
+    ComponentKind, ComponentSpec, Dependency, Official, OfficialStatus, OfficialTarget, Output,
+    ProbeError, ProbeResult, Report, ReportBatch, ReportKind, Scope, ServiceSpec, Signal, State,
+    Timestamp, Topology,
 };
 
 const T0: i64 = 1_623_110_400; // 2021-06-08T00:00:00Z, a Tuesday
@@ -484,4 +485,72 @@ fn a_blamed_dependency_corroborates_partial_probe_failures() {
     assert_eq!(engine.service("q0").unwrap().state, State::Operational);
     let (engine, _) = run_with(false);
     assert_eq!(engine.service("late").unwrap().state, State::Operational);
+}
+
+/// What failing probes see reaches attribution: two services of a managed database's four
+/// dependents failing together make the database the cause when they answer 5xx, and two
+/// lone failures when their certificates break, which a database cannot do.
+#[test]
+fn the_probes_error_decides_whether_a_shared_database_is_blamed() {
+    let run_with = |error: ProbeError| {
+        let mut ids: Vec<String> = (0..4).map(|i| format!("db{i}")).collect();
+        ids.extend((0..20).map(|i| format!("web{i}")));
+        let topology = Topology {
+            services: ids
+                .iter()
+                .map(|id| ServiceSpec {
+                    id: id.clone(),
+                    name: id.clone(),
+                    depends_on: if id.starts_with("db") {
+                        vec![Dependency::declared("gcp/us-central1/cloud-sql")]
+                    } else {
+                        vec![Dependency::declared("fastly")]
+                    },
+                })
+                .collect(),
+            components: vec![ComponentSpec {
+                id: "gcp/us-central1/cloud-sql".into(),
+                kind: ComponentKind::ManagedService,
+                name: None,
+            }],
+        };
+        let mut engine = Engine::new(topology, EngineParams::default());
+        let mut signals = Vec::new();
+        for m in 0..12i64 {
+            for (k, v) in ["paris", "tokyo", "ohio"].iter().enumerate() {
+                for id in &ids {
+                    let t = m * 60 + k as i64 * 2;
+                    let ok = !(m >= 6 && (id == "db0" || id == "db1"));
+                    let mut signal = probe(t, id, v, ok);
+                    if let Signal::Probe(p) = &mut signal {
+                        p.error = (!ok).then_some(error);
+                    }
+                    signals.push(signal);
+                }
+            }
+        }
+        let out = run(&mut engine, signals, 11 * 60 + 30);
+        let blamed = out.iter().any(|o| {
+            matches!(
+                o,
+                Output::IncidentOpened {
+                    scope: Scope::Component,
+                    ..
+                }
+            )
+        });
+        let db0 = engine.service("db0").unwrap().state;
+        (blamed, db0, engine.health()[0].symptom)
+    };
+    let (blamed, state, symptom) = run_with(ProbeError::HttpStatus);
+    assert!(state.is_impaired());
+    assert_eq!(symptom, Some(ProbeError::HttpStatus));
+    assert!(
+        blamed,
+        "5xx from two of its four dependents blame the database"
+    );
+    let (blamed, state, symptom) = run_with(ProbeError::Tls);
+    assert!(state.is_impaired());
+    assert_eq!(symptom, Some(ProbeError::Tls));
+    assert!(!blamed, "a database does not break certificates");
 }

@@ -4,7 +4,7 @@ use std::io::BufRead;
 
 use vigie_core::attribute::{AttributionParams, Attributor, CauseKind, ServiceHealth};
 use vigie_core::scenario::ScenarioReader;
-use vigie_core::{IncidentIds, State, Timestamp};
+use vigie_core::{IncidentIds, ProbeError, State, Timestamp};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().skip(1).collect();
@@ -19,6 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             since: None,
             watched: true,
             incident: None,
+            symptom: None,
         })
         .collect();
     let ix: std::collections::HashMap<String, usize> = topo
@@ -40,6 +41,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         health[s].state =
             State::parse(v["state"].as_str().unwrap_or_default()).unwrap_or(State::Unknown);
         health[s].since = Some(t);
+        // The symptom as of the state change, from "probes fail from 2 of 3 vantages (tls)".
+        let cause = v["cause"].as_str().unwrap_or_default();
+        health[s].symptom = ProbeError::ALL
+            .into_iter()
+            .find(|e| cause.contains(&format!("({})", e.as_str())));
     }
     let mut attr = Attributor::new(&topo, AttributionParams::default())?;
     let out = attr.tick(at, &health, &mut IncidentIds::default());

@@ -14,16 +14,18 @@
 
 pub mod incidents;
 pub mod score;
+pub mod symptom;
 
 use std::collections::HashMap;
 
 use crate::graph::{ComponentIx, DependencyGraph, GraphError, ServiceIx};
-use crate::model::{OfficialStatus, State, Topology};
+use crate::model::{OfficialStatus, ProbeError, State, Topology};
 use crate::output::{IncidentId, IncidentIds, Output};
 use crate::time::{Timestamp, MINUTE_MS};
 
 pub use incidents::IncidentTracker;
 pub use score::{ModelParams, BUCKETS};
+pub use symptom::Compat;
 
 /// What the engine knows about one service at this tick.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -36,6 +38,8 @@ pub struct ServiceHealth {
     pub watched: bool,
     /// The open service incident, if any, so component incidents can link to it.
     pub incident: Option<IncidentId>,
+    /// The error its failing probes see, if any (how it fails: [`symptom`]).
+    pub symptom: Option<ProbeError>,
 }
 
 /// Anything that can say how a service is: the attributor's own [`ServiceHealth`], or the
@@ -58,6 +62,7 @@ impl HealthView for crate::engine::ServiceHealth {
             since: self.impaired_since.or(Some(self.since)),
             watched: true,
             incident: self.incident,
+            symptom: self.symptom,
         }
     }
 }
@@ -185,6 +190,17 @@ struct Evidence {
     service: ServiceIx,
     bucket: u8,
     direct: bool,
+    /// How well the service's symptom fits a failure of the candidate.
+    compat: Compat,
+}
+
+impl Evidence {
+    fn impaired(&self) -> score::Impaired {
+        score::Impaired {
+            bucket: self.bucket,
+            compat: self.compat,
+        }
+    }
 }
 
 struct Candidate {
@@ -225,6 +241,8 @@ pub struct Attributor {
     impaired: Vec<bool>,
     /// When each impaired service's impairment began (if known).
     since: Vec<Option<Timestamp>>,
+    /// The error each service's failing probes see (if any).
+    symptom: Vec<Option<ProbeError>>,
     /// Per component: histogram of its observed dependents by edge-confidence bucket.
     observed_hist: Vec<[u32; BUCKETS]>,
     observed_total: usize,
@@ -258,6 +276,7 @@ impl Attributor {
             observed: vec![false; n],
             impaired: vec![false; n],
             since: vec![None; n],
+            symptom: vec![None; n],
             observed_hist: vec![[0; BUCKETS]; m],
             observed_total: 0,
             evidence: vec![Vec::new(); m],
@@ -370,6 +389,7 @@ impl Attributor {
             }
             self.impaired[s] = h.impaired();
             self.since[s] = h.since;
+            self.symptom[s] = h.symptom;
         }
     }
 
@@ -390,6 +410,7 @@ impl Attributor {
             return;
         }
         for &s in &impaired {
+            let symptom = self.symptom[s as usize];
             for r in self.graph.component_closure(s) {
                 let list = &mut self.evidence[r.ix as usize];
                 if list.is_empty() {
@@ -399,6 +420,7 @@ impl Attributor {
                     service: s,
                     bucket: score::bucket(r.confidence),
                     direct: r.direct,
+                    compat: symptom::for_reach(&self.graph, s, r, symptom),
                 });
             }
         }
@@ -433,10 +455,12 @@ impl Attributor {
             if self.graph.service_dependents(u).is_empty() {
                 continue;
             }
+            // A service failing on its own can break the services relying on it in any way.
             let mut evidence = vec![Evidence {
                 service: u,
                 bucket: score::bucket(1.0),
                 direct: true,
+                compat: Compat::Fits,
             }];
             let mut healthy = [0u32; BUCKETS];
             let mut observed = 1;
@@ -451,6 +475,7 @@ impl Attributor {
                         service: r.ix,
                         bucket: b,
                         direct: r.direct,
+                        compat: Compat::Fits,
                     });
                 } else {
                     healthy[b as usize] += 1;
@@ -546,9 +571,10 @@ impl Attributor {
     ) -> Vec<(usize, Cause)> {
         let p = self.params;
         let eps = p.model.background_rate;
-        let per_bucket_gain: Vec<f64> = (0..BUCKETS as u8)
-            .map(|b| {
-                ((eps + (1.0 - eps) * p.model.max_hit_share * score::bucket_weight(b)) / eps).ln()
+        let gain: Vec<[f64; Compat::LEVELS]> = (0..BUCKETS as u8)
+            .map(|bucket| {
+                Compat::ALL
+                    .map(|compat| score::max_gain(&p.model, score::Impaired { bucket, compat }))
             })
             .collect();
         let mut dirty = vec![false; candidates.len()];
@@ -558,7 +584,7 @@ impl Attributor {
         let mut order: Vec<usize> = subset.to_vec();
         let mut picks: Vec<(usize, Cause)> = Vec::new();
         let mut pick_rivals: Vec<Vec<Rival>> = Vec::new();
-        let mut buckets: Vec<u8> = Vec::new();
+        let mut impaired_ev: Vec<score::Impaired> = Vec::new();
         let mut remaining_total = self.remaining.iter().filter(|&&r| r).count();
 
         for round in 0..p.max_causes {
@@ -574,7 +600,7 @@ impl Attributor {
                 for e in &cand.evidence {
                     if live(&self.remaining, &self.since, cand.fresh, e) {
                         cand.remaining += 1;
-                        cand.upper_bound += per_bucket_gain[e.bucket as usize];
+                        cand.upper_bound += gain[e.bucket as usize][e.compat.index()];
                     }
                 }
             }
@@ -601,14 +627,14 @@ impl Attributor {
                     continue;
                 }
                 if cand.fit.is_none() {
-                    buckets.clear();
-                    buckets.extend(
+                    impaired_ev.clear();
+                    impaired_ev.extend(
                         cand.evidence
                             .iter()
                             .filter(|e| live(&self.remaining, &self.since, cand.fresh, e))
-                            .map(|e| e.bucket),
+                            .map(Evidence::impaired),
                     );
-                    let fit = score::fit(&p.model, &buckets, &cand.healthy);
+                    let fit = score::fit(&p.model, &impaired_ev, &cand.healthy);
                     let independent = count_independent(
                         &self.graph,
                         &self.impaired,
@@ -803,8 +829,8 @@ impl Attributor {
                     {
                         return None;
                     }
-                    let buckets: Vec<u8> = kept.iter().map(|e| e.bucket).collect();
-                    Some(score::fit(&p.model, &buckets, &candidates[r.candidate].healthy).score)
+                    let kept: Vec<score::Impaired> = kept.iter().map(|e| e.impaired()).collect();
+                    Some(score::fit(&p.model, &kept, &candidates[r.candidate].healthy).score)
                 });
                 picks[k].1.confidence = posterior_share(cause.score, rival_scores);
             }

@@ -22,6 +22,11 @@
 //! it). Healthy dependents lower it, which is what makes the most specific component win.
 //! Edge confidences are quantised into [`BUCKETS`] steps so that the healthy side is a sum
 //! over a small histogram, kept up to date incrementally.
+//!
+//! An impaired dependent whose symptom does not fit a failure of this kind of component
+//! ([`super::symptom`]) counts with its share scaled by `r ≤ 1`: `ln((ε + (1−ε)ρwr)/ε)`.
+
+use super::symptom::Compat;
 
 /// Number of edge-confidence steps: `w` is rounded to a multiple of `1/BUCKETS` (≥ 1/BUCKETS).
 pub const BUCKETS: usize = 20;
@@ -59,20 +64,48 @@ pub struct Fit {
     pub hit_share: f64,
 }
 
-/// Scores a hypothesis from the confidence buckets of its impaired dependents (those still to
-/// explain) and the histogram of its healthy observed dependents.
-pub fn fit(params: &ModelParams, impaired: &[u8], healthy: &[u32; BUCKETS]) -> Fit {
+/// What one impaired dependent brings: its edge-confidence bucket and how well its symptom
+/// fits the hypothesis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Impaired {
+    pub bucket: u8,
+    pub compat: Compat,
+}
+
+impl Impaired {
+    /// A dependent whose symptom fits (or who has none).
+    pub fn fitting(bucket: u8) -> Self {
+        Impaired {
+            bucket,
+            compat: Compat::Fits,
+        }
+    }
+}
+
+/// The most an impaired dependent can add to a score, at ρ = ρ_max.
+pub fn max_gain(params: &ModelParams, e: Impaired) -> f64 {
     let eps = params.background_rate;
-    let mut imp_hist = [0u32; BUCKETS];
-    for &b in impaired {
-        imp_hist[b as usize] += 1;
+    let share = params.max_hit_share * bucket_weight(e.bucket) * e.compat.ratio();
+    ((eps + (1.0 - eps) * share) / eps).ln()
+}
+
+/// Scores a hypothesis from its impaired dependents (those still to explain) and the
+/// histogram of its healthy observed dependents.
+pub fn fit(params: &ModelParams, impaired: &[Impaired], healthy: &[u32; BUCKETS]) -> Fit {
+    let eps = params.background_rate;
+    let mut imp_hist = [[0u32; Compat::LEVELS]; BUCKETS];
+    for e in impaired {
+        imp_hist[e.bucket as usize][e.compat.index()] += 1;
     }
     let ll = |rho: f64| -> f64 {
         let mut s = 0.0;
         for b in 0..BUCKETS {
             let w = bucket_weight(b as u8);
-            if imp_hist[b] > 0 {
-                s += imp_hist[b] as f64 * ((eps + (1.0 - eps) * rho * w) / eps).ln();
+            for level in Compat::ALL {
+                let k = imp_hist[b][level.index()];
+                if k > 0 {
+                    s += k as f64 * ((eps + (1.0 - eps) * rho * w * level.ratio()) / eps).ln();
+                }
             }
             if healthy[b] > 0 {
                 s += healthy[b] as f64 * (1.0 - rho * w).ln();
@@ -138,9 +171,17 @@ mod tests {
         assert!((bucket_weight(bucket(0.5)) - 0.5).abs() < 1e-12);
     }
 
+    fn sure(n: usize) -> Vec<Impaired> {
+        vec![Impaired::fitting(19); n]
+    }
+
+    fn at(buckets: &[u8]) -> Vec<Impaired> {
+        buckets.iter().map(|&b| Impaired::fitting(b)).collect()
+    }
+
     #[test]
     fn healthy_dependents_lower_the_score() {
-        let imp = vec![19u8; 10];
+        let imp = sure(10);
         let a = fit(&P, &imp, &healthy(0));
         let b = fit(&P, &imp, &healthy(40));
         assert!(a.score > b.score);
@@ -154,14 +195,56 @@ mod tests {
 
     #[test]
     fn uncertain_edges_give_less_credit() {
-        let sure = fit(&P, &[19, 19, 19], &healthy(0));
-        let unsure = fit(&P, &[9, 9, 9], &healthy(0));
+        let sure = fit(&P, &at(&[19, 19, 19]), &healthy(0));
+        let unsure = fit(&P, &at(&[9, 9, 9]), &healthy(0));
         assert!(sure.score > unsure.score);
     }
 
     #[test]
     fn coincidence_among_many_is_negative() {
-        let f = fit(&P, &[19, 19], &healthy(998));
+        let f = fit(&P, &sure(2), &healthy(998));
         assert!(f.score < 0.0, "{f:?}");
+    }
+
+    #[test]
+    fn symptoms_that_do_not_fit_give_less_credit() {
+        let with = |c: Compat| {
+            let imp = vec![
+                Impaired::fitting(19),
+                Impaired {
+                    bucket: 19,
+                    compat: c,
+                },
+            ];
+            fit(&P, &imp, &healthy(2)).score
+        };
+        let (fits, unusual, implausible) = (
+            with(Compat::Fits),
+            with(Compat::Unusual),
+            with(Compat::Implausible),
+        );
+        assert!(
+            fits > unusual && unusual > implausible,
+            "{fits} {unusual} {implausible}"
+        );
+        // About ln(1/r) less once ρw ≫ ε.
+        assert!(
+            (fits - implausible - 10f64.ln()).abs() < 0.3,
+            "{fits} {implausible}"
+        );
+    }
+
+    #[test]
+    fn the_gain_bound_holds_for_every_fit() {
+        for c in Compat::ALL {
+            for b in [0u8, 9, 19] {
+                let e = Impaired {
+                    bucket: b,
+                    compat: c,
+                };
+                let f = fit(&P, &[e, e, e], &healthy(0));
+                assert!(f.score <= 3.0 * max_gain(&P, e) - P.cause_cost + 1e-9);
+            }
+        }
     }
 }

@@ -18,10 +18,14 @@ impl World {
         }
     }
 
-    fn component(mut self, id: &str) -> Self {
+    fn component(self, id: &str) -> Self {
+        self.component_of(id, ComponentKind::Other)
+    }
+
+    fn component_of(mut self, id: &str, kind: ComponentKind) -> Self {
         self.topology.components.push(ComponentSpec {
             id: id.into(),
-            kind: ComponentKind::Other,
+            kind,
             name: None,
         });
         self
@@ -64,9 +68,27 @@ impl World {
                 since: Some(Timestamp::from_secs(0)),
                 watched: true,
                 incident: None,
+                symptom: None,
             })
             .collect()
     }
+}
+
+/// Health with the named services impaired, each with its probes' error (`None`: the
+/// impairment comes from reports only), and every other one operational.
+fn health_with_symptoms(
+    w: &World,
+    impaired: &[(String, Option<ProbeError>)],
+) -> Vec<ServiceHealth> {
+    let ids: Vec<String> = impaired.iter().map(|(id, _)| id.clone()).collect();
+    let mut health = w.health(&ids);
+    for (h, s) in health.iter_mut().zip(&w.topology.services) {
+        h.symptom = impaired
+            .iter()
+            .find(|(id, _)| *id == s.id)
+            .and_then(|x| x.1);
+    }
+    health
 }
 
 fn names(prefix: &str, range: std::ops::Range<usize>) -> Vec<String> {
@@ -491,12 +513,14 @@ fn health_since(w: &World, impaired: &[(String, Timestamp)]) -> Vec<ServiceHealt
                 since: Some(*since),
                 watched: true,
                 incident: None,
+                symptom: None,
             },
             None => ServiceHealth {
                 state: State::Operational,
                 since: Some(t(0)),
                 watched: true,
                 incident: None,
+                symptom: None,
             },
         })
         .collect()
@@ -765,4 +789,90 @@ fn a_region_covering_its_cdn_and_a_dns_failure_is_beaten_by_the_two() {
     let mut blamed: Vec<String> = opened(&out).into_iter().map(|o| o.0).collect();
     blamed.sort();
     assert_eq!(blamed, ["aws/cloudfront", "ns"], "{out:?}");
+}
+
+/// Run-of-the-mill services behind a CDN and a managed database with four dependents.
+fn database_world() -> World {
+    World::new()
+        .component_of("fastly", ComponentKind::Cdn)
+        .component_of("gcp", ComponentKind::Cloud)
+        .component_of("gcp/us-central1", ComponentKind::Region)
+        .component_of("gcp/us-central1/cloud-sql", ComponentKind::ManagedService)
+        .services(
+            "db",
+            4,
+            &[("gcp/us-central1/cloud-sql", 1.0), ("fastly", 1.0)],
+        )
+        .services("web", 40, &[("fastly", 1.0)])
+}
+
+fn opened_with(
+    w: &World,
+    impaired: &[(String, Option<ProbeError>)],
+) -> Vec<(String, f64, Vec<String>)> {
+    let mut a = w.attributor();
+    let mut ids = IncidentIds::default();
+    opened(&a.tick(t(0), &health_with_symptoms(w, impaired), &mut ids))
+}
+
+#[test]
+fn two_broken_certificates_do_not_blame_the_database_they_share() {
+    // Two of the database's four dependents fail at once. Failing with 5xx, as services do
+    // when their database is gone, the database is a credible cause; failing with broken
+    // certificates, which a database cannot break, they are two lone failures.
+    let w = database_world();
+    let with = |e: ProbeError| opened_with(&w, &[("db0".into(), Some(e)), ("db1".into(), Some(e))]);
+    let http = with(ProbeError::HttpStatus);
+    assert_eq!(http.len(), 1, "{http:?}");
+    assert_eq!(http[0].0, "gcp/us-central1/cloud-sql");
+    assert_eq!(with(ProbeError::Tls), vec![]);
+    // Impaired through reports only, there is no symptom to weigh: as with 5xx.
+    let reports = opened_with(&w, &[("db0".into(), None), ("db1".into(), None)]);
+    assert_eq!(reports.len(), 1, "{reports:?}");
+}
+
+#[test]
+fn one_odd_symptom_among_many_does_not_stop_a_real_failure() {
+    // Eight dependents fail with 5xx and one with a TLS error (its own certificate expired
+    // the same hour, or a symptom no table foresaw): the database is still named.
+    let w = World::new()
+        .component_of("aws/us-east-1/rds", ComponentKind::ManagedService)
+        .services("db", 10, &[("aws/us-east-1/rds", 1.0)])
+        .services("web", 40, &[("other", 1.0)]);
+    let mut impaired: Vec<(String, Option<ProbeError>)> = names("db", 0..8)
+        .into_iter()
+        .map(|s| (s, Some(ProbeError::HttpStatus)))
+        .collect();
+    impaired.push(("db8".into(), Some(ProbeError::Tls)));
+    let got = opened_with(&w, &impaired);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, "aws/us-east-1/rds");
+    assert!(got[0].1 > 0.95, "{got:?}");
+    assert_eq!(got[0].2.len(), 9, "the odd one is still explained: {got:?}");
+}
+
+#[test]
+fn resolution_failures_point_at_the_dns_provider_rather_than_the_cdn() {
+    // Eight services use both a DNS provider and a CDN; four more use only one of them each.
+    // The eight fail: the dependents say nothing about which of the two failed, their
+    // symptom does.
+    let w = World::new()
+        .component_of("ns1", ComponentKind::Dns)
+        .component_of("fastly", ComponentKind::Cdn)
+        .services("both", 8, &[("ns1", 1.0), ("fastly", 1.0)])
+        .services("dns", 4, &[("ns1", 1.0)])
+        .services("cdn", 4, &[("fastly", 1.0)])
+        .services("web", 40, &[("other", 1.0)]);
+    let with = |e: Option<ProbeError>| {
+        let impaired: Vec<(String, Option<ProbeError>)> =
+            names("both", 0..8).into_iter().map(|s| (s, e)).collect();
+        opened_with(&w, &impaired)
+    };
+    assert_eq!(with(None), vec![], "no symptom: a tie, nobody is named");
+    let dns = with(Some(ProbeError::DnsServfail));
+    assert_eq!(dns.len(), 1, "{dns:?}");
+    assert_eq!(dns[0].0, "ns1");
+    let cdn = with(Some(ProbeError::HttpStatus));
+    assert_eq!(cdn.len(), 1, "{cdn:?}");
+    assert_eq!(cdn[0].0, "fastly");
 }

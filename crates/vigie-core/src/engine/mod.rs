@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::detect::{Band, DetectParams, SurgeLevel, SurgeVerdict};
-use crate::model::{OfficialStatus, State, Topology};
+use crate::model::{OfficialStatus, ProbeError, State, Topology};
 use crate::output::{IncidentId, IncidentIds, Output, Scope};
 use crate::signal::{OfficialTarget, Signal};
 use crate::time::{Timestamp, MINUTE_MS};
@@ -83,6 +83,9 @@ pub struct ServiceHealth {
     pub impaired_since: Option<Timestamp>,
     /// The open service incident, if any (open while impaired and during its resolve hold).
     pub incident: Option<IncidentId>,
+    /// While probes fail: the most frequent error among the failing vantages of the worst
+    /// check (how the service fails, which attribution weighs).
+    pub symptom: Option<ProbeError>,
 }
 
 /// The engine refused a request.
@@ -201,6 +204,7 @@ impl Engine {
                 since: Timestamp::from_millis(0),
                 impaired_since: None,
                 incident: None,
+                symptom: None,
             })
             .collect();
         let mut components = Interner::with_capacity(topology.components.len());
@@ -561,6 +565,8 @@ impl Engine {
         h.since = slot.since;
         h.impaired_since = slot.impaired_since;
         h.incident = slot.incident.as_ref().map(|i| i.id);
+        let probe = slot.probes.verdict();
+        h.symptom = probe.error.filter(|_| probe.failing > 0);
 
         if let Some(inc) = resolved {
             if self.params.keep_resolved_incidents > 0 {

@@ -15,6 +15,7 @@
 //!
 //! The same parameters and seed give byte-identical files.
 
+pub mod symptom;
 pub mod world;
 
 use std::io::Write;
@@ -29,6 +30,7 @@ use vigie_core::Timestamp;
 use crate::rng::Rng;
 use crate::truth::{Truth, TruthIncident};
 use crate::EvalError;
+use symptom::Failure;
 use world::World;
 
 /// What to generate.
@@ -168,6 +170,7 @@ pub fn generate(params: &GenParams, mut out: impl Write) -> std::io::Result<Gene
     let mut officials: Vec<Signal> = Vec::new();
     let mut truth = Truth::default();
     let mut rng = Rng::fork(seed, 2);
+    let mut symptoms = Rng::fork(seed, 4);
 
     // ---- component incidents ------------------------------------------------------------
     let warmup = (span_ms / 4).max(6 * HOUR_MS).min(span_ms / 2);
@@ -198,13 +201,7 @@ pub fn generate(params: &GenParams, mut out: impl Write) -> std::io::Result<Gene
             .iter()
             .find(|c| c.spec.id == cause)
             .map(|c| c.spec.kind);
-        let error = match kind {
-            Some(ComponentKind::Dns) => ProbeError::DnsServfail,
-            Some(ComponentKind::FrontDoor) => ProbeError::ConnectTimeout,
-            Some(ComponentKind::Region) => ProbeError::Timeout,
-            Some(ComponentKind::Saas) => ProbeError::Assertion,
-            _ => ProbeError::HttpStatus,
-        };
+        let failure = Failure::Component(kind.unwrap_or_default());
         let fail_share = if mode == "full" {
             1.0
         } else {
@@ -217,6 +214,11 @@ pub fn generate(params: &GenParams, mut out: impl Write) -> std::io::Result<Gene
                 + depth as i64 * rng.range(60.0, 180.0) as i64 * SECOND_MS;
             let stop = t1 + (rng.range(-3.0, 5.0) * MINUTE_MS as f64) as i64;
             let p = &world.profiles[s];
+            let error = if depth == 0 {
+                symptom::draw(&mut symptoms, failure)
+            } else {
+                symptom::draw(&mut symptoms, Failure::ThroughService)
+            };
             episodes[s].push(Episode {
                 start: onset,
                 end: stop.max(onset + 5 * MINUTE_MS),
@@ -286,6 +288,7 @@ pub fn generate(params: &GenParams, mut out: impl Write) -> std::io::Result<Gene
                 let t = t0 + (rng.range(-10.0, 30.0) * MINUTE_MS as f64) as i64;
                 lone_failure(
                     &mut rng,
+                    &mut symptoms,
                     &world,
                     &mut episodes,
                     &mut officials,
@@ -308,6 +311,7 @@ pub fn generate(params: &GenParams, mut out: impl Write) -> std::io::Result<Gene
             + (rng.f64() * (span_ms - warmup / 2 - 2 * HOUR_MS).max(HOUR_MS) as f64) as i64;
         lone_failure(
             &mut rng,
+            &mut symptoms,
             &world,
             &mut episodes,
             &mut officials,
@@ -421,11 +425,14 @@ pub fn generate(params: &GenParams, mut out: impl Write) -> std::io::Result<Gene
                             let flake = !fails && noise.chance(0.002);
                             let (ok, error, latency) = if fails {
                                 let e = failing.map_or(ProbeError::HttpStatus, |e| e.error);
+                                // Drawn whatever the error, so that the stream does not
+                                // depend on which errors the symptoms drew.
+                                let answered = p.latency_ms * noise.range(0.3, 1.2);
                                 let lat = match e {
                                     ProbeError::Timeout
                                     | ProbeError::ConnectTimeout
                                     | ProbeError::DnsTimeout => 10_000.0,
-                                    _ => p.latency_ms * noise.range(0.3, 1.2),
+                                    _ => answered,
                                 };
                                 (false, Some(e), lat)
                             } else if flake {
@@ -637,6 +644,7 @@ fn pick_incident(
 #[allow(clippy::too_many_arguments)]
 fn lone_failure(
     rng: &mut Rng,
+    symptoms: &mut Rng,
     world: &World,
     episodes: &mut [Vec<Episode>],
     officials: &mut Vec<Signal>,
@@ -659,17 +667,23 @@ fn lone_failure(
         }
         let p = &world.profiles[x];
         let onset = t0 + depth as i64 * (rng.range(30.0, 120.0) * SECOND_MS as f64) as i64;
+        // This draw chose the error before errors had their own stream (`symptoms`); it is
+        // kept so that a seed's incidents stay what they were.
+        let _ = rng.below(4);
+        let error = symptom::draw(
+            symptoms,
+            if depth == 0 {
+                Failure::Own
+            } else {
+                Failure::ThroughService
+            },
+        );
         episodes[x].push(Episode {
             start: onset,
             end: t1.max(onset + 5 * MINUTE_MS),
             vantages: if probes_fail { all_vantages } else { 0 },
             fail_share: 1.0,
-            error: [
-                ProbeError::HttpStatus,
-                ProbeError::Timeout,
-                ProbeError::ConnectRefused,
-                ProbeError::Tls,
-            ][rng.below(4)],
+            error,
             extra_reports: (p.peak_rate * rng.range(5.0, 30.0)).max(rng.range(2.0, 8.0)),
             kind: [ReportKind::Login, ReportKind::App, ReportKind::Payments][rng.below(3)],
         });

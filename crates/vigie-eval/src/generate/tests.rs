@@ -201,3 +201,40 @@ fn rejects_bad_parameters() {
     )
     .is_err());
 }
+
+#[test]
+fn symptoms_vary_within_an_incident_and_leave_the_incidents_alone() {
+    // The services of one component incident do not all fail with the same error.
+    let p = GenParams {
+        incidents: 4,
+        ..small(21)
+    };
+    let (buf, g) = bytes(&p);
+    let component_incidents: Vec<_> = g
+        .truth
+        .incidents
+        .iter()
+        .filter(|i| !i.affected.contains(&i.cause))
+        .collect();
+    let mut errors: Vec<std::collections::HashSet<ProbeError>> =
+        vec![Default::default(); component_incidents.len()];
+    for s in ScenarioReader::new(&buf[..]).unwrap() {
+        let Signal::Probe(pr) = s.unwrap() else {
+            continue;
+        };
+        let Some(e) = pr.error else { continue };
+        for (k, inc) in component_incidents.iter().enumerate() {
+            if inc.affected.contains(&pr.service) && pr.at >= inc.start && pr.at < inc.end {
+                errors[k].insert(e);
+            }
+        }
+    }
+    assert!(
+        errors.iter().any(|e| e.len() >= 2),
+        "{errors:?} for {component_incidents:?}"
+    );
+    // Errors have their own stream: the incidents are those drawn before they had one.
+    let truth_json = serde_json::to_string(&g.truth).unwrap();
+    let expected = include_str!("../../tests/fixtures/gen-s21-small.truth.json");
+    assert_eq!(truth_json.trim(), expected.trim());
+}

@@ -1,0 +1,237 @@
+//! Symptoms: whether the way a service fails fits the way a kind of component fails.
+//!
+//! A DNS provider that fails makes names stop resolving; it does not make a certificate
+//! invalid. A database behind an application makes the application answer 5xx or hang; it
+//! does not refuse the TCP connection to the application's front door. So the error the
+//! probes of an impaired service see is evidence about *which* upstream failure can explain it:
+//! a service whose certificate broke is weak evidence that its managed database failed.
+//!
+//! The term only ever takes evidence away. A symptom a failure of this kind often produces is
+//! no evidence *for* it, because the same 5xx and timeouts are also what services failing on
+//! their own show most, and how often they do is not known. A symptom it rarely produces
+//! scales the impaired dependent's share of the noisy-OR by [`Compat::ratio`]
+//! (docs/attribution.md, "Symptoms"):
+//!
+//! ```text
+//! P(s impaired with symptom e | H) / P(s impaired with e | no cause) = (ε + (1−ε)·ρ·w·r(e)) / ε
+//! ```
+//!
+//! A service impaired without a probe failure (report-only) has no symptom and `r = 1`.
+
+use crate::graph::{DependencyGraph, Reach, ServiceIx, Target};
+use crate::model::{ComponentKind, ProbeError};
+
+/// How well a symptom fits a failure of a kind of component.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Compat {
+    /// What such a failure often produces, or no symptom at all: full weight.
+    #[default]
+    Fits,
+    /// Possible, but not how such a failure usually shows.
+    Unusual,
+    /// A failure of this kind can hardly produce it.
+    Implausible,
+}
+
+impl Compat {
+    pub const ALL: [Compat; 3] = [Compat::Fits, Compat::Unusual, Compat::Implausible];
+    /// Number of levels (for per-level histograms).
+    pub const LEVELS: usize = Compat::ALL.len();
+
+    /// `r`: the factor on an impaired dependent's share of the noisy-OR.
+    pub fn ratio(self) -> f64 {
+        match self {
+            Compat::Fits => 1.0,
+            Compat::Unusual => 0.3,
+            Compat::Implausible => 0.1,
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compat::Fits => "fits",
+            Compat::Unusual => "unusual",
+            Compat::Implausible => "implausible",
+        }
+    }
+}
+
+/// The layer a probe error comes from: what a failure must break to produce it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Layer {
+    /// The name does not resolve.
+    Dns,
+    /// No TCP connection (refused or timed out).
+    Connect,
+    /// The TLS handshake or certificate failed.
+    Tls,
+    /// The server answered, wrongly (5xx or an assertion on the body).
+    Http,
+    /// The request was accepted but no answer came in time.
+    Timeout,
+}
+
+impl Layer {
+    pub fn of(error: ProbeError) -> Layer {
+        match error {
+            ProbeError::DnsNxdomain | ProbeError::DnsServfail | ProbeError::DnsTimeout => {
+                Layer::Dns
+            }
+            ProbeError::ConnectRefused | ProbeError::ConnectTimeout => Layer::Connect,
+            ProbeError::Tls => Layer::Tls,
+            ProbeError::HttpStatus | ProbeError::Assertion => Layer::Http,
+            ProbeError::Timeout => Layer::Timeout,
+        }
+    }
+}
+
+/// How well `symptom` (the error of an impaired service's failing probes, if any) fits a
+/// failure of a component of `kind`. `via_service`: the service relies on the component only
+/// through another service, so it fails the way an application fails when something behind it
+/// does, whatever the component is.
+pub fn compat(kind: ComponentKind, via_service: bool, symptom: Option<ProbeError>) -> Compat {
+    use Compat::{Fits, Implausible, Unusual};
+    let Some(error) = symptom else {
+        return Fits;
+    };
+    let layer = Layer::of(error);
+    if via_service {
+        return behind_the_application(layer);
+    }
+    match kind {
+        // Resolution fails; with the names gone nothing else gets a chance to.
+        ComponentKind::Dns => match layer {
+            Layer::Dns => Fits,
+            Layer::Timeout => Unusual,
+            Layer::Connect | Layer::Tls | Layer::Http => Implausible,
+        },
+        // The edge answers 5xx, stops accepting connections, hangs or serves a bad
+        // certificate; a CDN that also serves the customer's DNS can break resolution.
+        ComponentKind::Cdn | ComponentKind::FrontDoor => match layer {
+            Layer::Dns => Unusual,
+            Layer::Connect | Layer::Tls | Layer::Http | Layer::Timeout => Fits,
+        },
+        // Everything the service runs on: machines, load balancers, its managed services.
+        // Public DNS and certificates are usually served from elsewhere.
+        ComponentKind::Cloud | ComponentKind::Region => match layer {
+            Layer::Dns | Layer::Tls => Unusual,
+            Layer::Connect | Layer::Http | Layer::Timeout => Fits,
+        },
+        // A database, queue, identity or payment provider behind the application.
+        ComponentKind::ManagedService | ComponentKind::Saas => behind_the_application(layer),
+        ComponentKind::Other => Fits,
+    }
+}
+
+/// How well `service`'s symptom fits a failure of the component of its closure entry `reach`.
+///
+/// A failure reaches a service through the component the service declares: a region that
+/// fails reaches a service declaring the region's database as that database failing, so the
+/// region is judged by the database's kind for it (otherwise a parent would explain a
+/// symptom its child cannot, and the less specific claim would win on the same dependents).
+/// When several declared components lie within the candidate, the best fit counts.
+pub fn for_reach(
+    graph: &DependencyGraph,
+    service: ServiceIx,
+    reach: &Reach,
+    symptom: Option<ProbeError>,
+) -> Compat {
+    if symptom.is_none() {
+        return Compat::Fits;
+    }
+    if !reach.direct {
+        return compat(graph.component(reach.ix).kind, true, symptom);
+    }
+    graph
+        .direct_edges(service)
+        .iter()
+        .filter_map(|e| match e.target {
+            Target::Component(c) if graph.is_within(c, reach.ix) => Some(c),
+            _ => None,
+        })
+        .map(|c| compat(graph.component(c).kind, false, symptom))
+        .min()
+        .unwrap_or_else(|| compat(graph.component(reach.ix).kind, false, symptom))
+}
+
+/// Something behind the application failed: the front (DNS, TLS) is untouched, the
+/// application answers 5xx or hangs; it refuses connections only when its health checks take
+/// every backend out.
+fn behind_the_application(layer: Layer) -> Compat {
+    match layer {
+        Layer::Http | Layer::Timeout => Compat::Fits,
+        Layer::Connect => Compat::Unusual,
+        Layer::Dns | Layer::Tls => Compat::Implausible,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_symptom_is_never_held_against_a_cause() {
+        for kind in [
+            ComponentKind::Cdn,
+            ComponentKind::Cloud,
+            ComponentKind::Region,
+            ComponentKind::ManagedService,
+            ComponentKind::Dns,
+            ComponentKind::FrontDoor,
+            ComponentKind::Saas,
+            ComponentKind::Other,
+        ] {
+            assert_eq!(compat(kind, false, None), Compat::Fits);
+            assert_eq!(compat(kind, true, None), Compat::Fits);
+        }
+    }
+
+    #[test]
+    fn a_broken_certificate_does_not_point_at_a_database_or_a_dns_provider() {
+        let tls = Some(ProbeError::Tls);
+        assert_eq!(
+            compat(ComponentKind::ManagedService, false, tls),
+            Compat::Implausible
+        );
+        assert_eq!(compat(ComponentKind::Dns, false, tls), Compat::Implausible);
+        assert_eq!(compat(ComponentKind::Cdn, false, tls), Compat::Fits);
+    }
+
+    #[test]
+    fn dns_errors_point_at_dns() {
+        let e = Some(ProbeError::DnsServfail);
+        assert_eq!(compat(ComponentKind::Dns, false, e), Compat::Fits);
+        assert_eq!(compat(ComponentKind::Cdn, false, e), Compat::Unusual);
+        assert_eq!(compat(ComponentKind::Region, false, e), Compat::Unusual);
+        assert_eq!(
+            compat(ComponentKind::ManagedService, false, e),
+            Compat::Implausible
+        );
+    }
+
+    #[test]
+    fn through_another_service_the_front_stays_up() {
+        // A service whose payment provider sits behind its CDN: when the CDN fails, the
+        // service's own pages answer 5xx, they do not stop resolving.
+        assert_eq!(
+            compat(ComponentKind::Cdn, true, Some(ProbeError::HttpStatus)),
+            Compat::Fits
+        );
+        assert_eq!(
+            compat(ComponentKind::Cdn, true, Some(ProbeError::DnsNxdomain)),
+            Compat::Implausible
+        );
+    }
+
+    #[test]
+    fn ratios_only_take_evidence_away() {
+        for c in Compat::ALL {
+            assert!(c.ratio() > 0.0 && c.ratio() <= 1.0);
+        }
+        assert!(Compat::Implausible.ratio() < Compat::Unusual.ratio());
+    }
+}
