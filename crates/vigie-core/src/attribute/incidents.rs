@@ -6,7 +6,10 @@
 //!   independent explained services.
 //! - **Match** each tick: a cause naming an open incident's component supports it; otherwise a
 //!   cause whose explained services overlap an unmatched open incident by at least half (of the
-//!   smaller set) takes it over — the engine changed its mind about the component.
+//!   smaller set) takes it over — the engine changed its mind about the component — unless
+//!   that incident is winding down (most of its services recovered): then the cause opens a
+//!   new incident if it explains at least `min_services` services beyond the incident's, and
+//!   otherwise nothing until the incident resolves.
 //! - **Update** (`incident_updated`) when the component changes, the confidence moves by at
 //!   least `confidence_step` since last reported, or new services join (the list only grows).
 //! - **Resolve** when an incident has had no supporting cause at `keep_confidence` or more for
@@ -102,6 +105,21 @@ impl IncidentTracker {
                 }
             }
             match best {
+                // Most of its services have recovered: the ones left are stragglers of its
+                // failure, and another cause for them is credible only once it is over (it
+                // may then open its own incident). A cause with services of its own beyond
+                // them is a new failure.
+                Some((i, _)) if winding_down(&self.open[i], health) => {
+                    let inc = &self.open[i];
+                    let new = cause
+                        .explained
+                        .iter()
+                        .filter(|s| inc.services.binary_search(s).is_err())
+                        .count();
+                    if new >= params.min_services {
+                        fresh.push(cause);
+                    }
+                }
                 Some((i, _)) => {
                     matched[i] = true;
                     assigned.push((i, cause));
@@ -223,6 +241,23 @@ impl IncidentTracker {
     }
 }
 
+/// Fewer than half of the services an incident has explained are still impaired: it is
+/// winding down. Its name is kept, and a cause claiming mostly its services waits until it
+/// resolves unless it brings services of its own (docs/attribution.md, "Winding-down
+/// incidents").
+fn winding_down<H: HealthView>(inc: &OpenIncident, health: &[H]) -> bool {
+    let impaired = inc
+        .services
+        .iter()
+        .filter(|&&s| {
+            health
+                .get(s as usize)
+                .is_some_and(|h| h.health().impaired())
+        })
+        .count();
+    impaired * 2 < inc.services.len()
+}
+
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
@@ -237,7 +272,8 @@ fn ids_of(graph: &DependencyGraph, services: &[ServiceIx]) -> Vec<String> {
 }
 
 /// "37 of 41 dependents impaired; 3 of 912 other services impaired", plus the estimated share
-/// hit when the failure is partial and the official status when one is known.
+/// hit when the failure is partial, the errors the explained services' probes see (and how
+/// many of them do not fit this kind of failure), and the official status when one is known.
 pub fn explain(graph: &DependencyGraph, cause: &Cause, official: Option<String>) -> String {
     let name = match cause.kind {
         CauseKind::Component(c) => graph.component(c).id.as_str(),
@@ -252,6 +288,26 @@ pub fn explain(graph: &DependencyGraph, cause: &Cause, official: Option<String>)
             "; partial failure (about {:.0}% of dependents hit)",
             cause.hit_share * 100.0
         ));
+    }
+    if !cause.symptoms.is_empty() {
+        let listed: Vec<String> = cause
+            .symptoms
+            .iter()
+            .take(3)
+            .map(|(e, n)| format!("{} ×{n}", e.as_str()))
+            .collect();
+        text.push_str("; probe errors: ");
+        text.push_str(&listed.join(", "));
+        if cause.symptoms.len() > 3 {
+            text.push_str(", …");
+        }
+        if let (CauseKind::Component(c), true) = (cause.kind, cause.misfits > 0) {
+            text.push_str(&format!(
+                " ({} unusual for a {} failure)",
+                cause.misfits,
+                graph.component(c).kind.as_str()
+            ));
+        }
     }
     if let Some(o) = official {
         text.push_str("; ");

@@ -175,6 +175,11 @@ pub struct Cause {
     /// Observed services that do not depend on it, and how many are impaired.
     pub others: usize,
     pub others_impaired: usize,
+    /// The errors the explained services' probes see, commonest first (services impaired
+    /// through reports only are not counted).
+    pub symptoms: Vec<(ProbeError, usize)>,
+    /// How many explained services fail in a way that does not fit this cause.
+    pub misfits: usize,
 }
 
 /// One candidate's score in the first round of a tick, for inspection and tests.
@@ -765,6 +770,15 @@ impl Attributor {
                     dependents_impaired,
                     others: self.observed_total.saturating_sub(cand.observed),
                     others_impaired: impaired_total.saturating_sub(dependents_impaired),
+                    symptoms: symptom_counts(explained.iter().map(|&s| self.symptom[s as usize])),
+                    misfits: cand
+                        .evidence
+                        .iter()
+                        .filter(|e| {
+                            live(&self.remaining, &self.since, cand.fresh, e)
+                                && e.compat != Compat::Fits
+                        })
+                        .count(),
                 },
             ));
             remaining_total = remaining_total.saturating_sub(explained.len());
@@ -841,6 +855,23 @@ impl Attributor {
             }
         }
     }
+}
+
+/// How often each error occurs, commonest first (ties in the order of [`ProbeError::ALL`]).
+fn symptom_counts(symptoms: impl Iterator<Item = Option<ProbeError>>) -> Vec<(ProbeError, usize)> {
+    let mut counts = [0usize; ProbeError::ALL.len()];
+    for e in symptoms.flatten() {
+        if let Some(k) = ProbeError::ALL.iter().position(|x| *x == e) {
+            counts[k] += 1;
+        }
+    }
+    let mut v: Vec<(ProbeError, usize)> = ProbeError::ALL
+        .into_iter()
+        .zip(counts)
+        .filter(|x| x.1 > 0)
+        .collect();
+    v.sort_by_key(|x| std::cmp::Reverse(x.1));
+    v
 }
 
 /// The confidence of a cause with `score`: its posterior share among "no common cause"

@@ -876,3 +876,126 @@ fn resolution_failures_point_at_the_dns_provider_rather_than_the_cdn() {
     assert_eq!(cdn.len(), 1, "{cdn:?}");
     assert_eq!(cdn[0].0, "fastly");
 }
+
+#[test]
+fn the_explanation_lists_the_errors_and_what_does_not_fit() {
+    let w = World::new()
+        .component_of("aws/us-east-1/rds", ComponentKind::ManagedService)
+        .services("db", 10, &[("aws/us-east-1/rds", 1.0)])
+        .services("web", 40, &[("other", 1.0)]);
+    let mut impaired: Vec<(String, Option<ProbeError>)> = vec![
+        ("db0".into(), Some(ProbeError::Timeout)),
+        ("db1".into(), Some(ProbeError::Tls)),
+        ("db2".into(), None),
+    ];
+    impaired.extend((3..8).map(|i| (format!("db{i}"), Some(ProbeError::HttpStatus))));
+    let mut a = w.attributor();
+    let out = a.tick(
+        t(0),
+        &health_with_symptoms(&w, &impaired),
+        &mut IncidentIds::default(),
+    );
+    let explanation = out
+        .iter()
+        .find_map(|o| match o {
+            Output::IncidentOpened {
+                scope: Scope::Component,
+                explanation: Some(e),
+                ..
+            } => Some(e.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        explanation.ends_with(
+            "probe errors: http_status ×5, tls ×1, timeout ×1 (1 unusual for a managed-service failure)"
+        ),
+        "{explanation}"
+    );
+}
+
+/// Component changes announced by incident updates: `(incident, component)`.
+fn takeovers(out: &[Output]) -> Vec<(IncidentId, String)> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::IncidentUpdated {
+                incident,
+                component: Some(c),
+                ..
+            } => Some((*incident, c.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn stragglers_of_a_recovering_failure_are_not_handed_to_another_component() {
+    // A CDN failure takes six services down; an hour later four have recovered. The two left
+    // also share a small database, which now explains them better than the CDN does.
+    // With `more`, the database has that many more dependents.
+    let world = |more: usize| {
+        World::new()
+            .component_of("fastly", ComponentKind::Cdn)
+            .component_of("gcp/us-central1/cloud-sql", ComponentKind::ManagedService)
+            .services(
+                "a",
+                2,
+                &[("fastly", 1.0), ("gcp/us-central1/cloud-sql", 1.0)],
+            )
+            .services("b", 4, &[("fastly", 1.0)])
+            .services("c", more, &[("gcp/us-central1/cloud-sql", 1.0)])
+            .services("web", 30, &[("other", 1.0)])
+    };
+    let all: Vec<(String, Timestamp)> = names("a", 0..2)
+        .into_iter()
+        .chain(names("b", 0..4))
+        .map(|s| (s, t(0)))
+        .collect();
+    let stragglers = &all[..2];
+    let run = |straggle_until: i64, fresh_db_failure: bool| {
+        let w = world(if fresh_db_failure { 2 } else { 0 });
+        let mut a = w.attributor();
+        let mut ids = IncidentIds::default();
+        let mut out = Vec::new();
+        for m in 0..80i64 {
+            let now = t(m * 60);
+            let mut impaired: Vec<(String, Timestamp)> = if m < 60 {
+                all.clone()
+            } else if m < straggle_until {
+                stragglers.to_vec()
+            } else {
+                Vec::new()
+            };
+            if fresh_db_failure && m >= 60 {
+                impaired.extend(names("c", 0..2).into_iter().map(|s| (s, t(3600))));
+            }
+            out.extend(a.tick(now, &health_since(&w, &impaired), &mut ids));
+        }
+        out
+    };
+    let fastly = |out: &[Output]| opened(out).iter().filter(|o| o.0 == "fastly").count();
+    let db = |out: &[Output]| {
+        opened(out)
+            .iter()
+            .filter(|o| o.0 == "gcp/us-central1/cloud-sql")
+            .count()
+    };
+
+    // Stragglers that recover three minutes after the others: fastly keeps its name and
+    // the database is never blamed.
+    let out = run(63, false);
+    assert_eq!(fastly(&out), 1, "{out:?}");
+    assert_eq!(takeovers(&out), vec![], "{out:?}");
+    assert_eq!(db(&out), 0, "{out:?}");
+
+    // Stragglers that stay down: the database is named once fastly's incident is over.
+    let out = run(80, false);
+    assert_eq!(takeovers(&out), vec![], "{out:?}");
+    assert_eq!(db(&out), 1, "{out:?}");
+
+    // Two more of the database's dependents failing now are a new failure: named at once,
+    // beside the winding-down incident.
+    let out = run(63, true);
+    assert_eq!(db(&out), 1, "{out:?}");
+    assert_eq!(takeovers(&out), vec![], "{out:?}");
+}
