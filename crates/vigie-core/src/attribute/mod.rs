@@ -2,10 +2,11 @@
 //!
 //! This module owns the attribution step of the engine (issue 5). Each tick it receives the
 //! health of every service (in topology order), scores every candidate component with the
-//! likelihood model of [`score`] over the [`DependencyGraph`], explains the impaired services
-//! greedily with as few causes as possible (Spotlight's weighted set cover), and turns the
-//! verdicts into component incidents with hysteresis ([`incidents`]). docs/attribution.md
-//! gives the model and every constant.
+//! likelihood model of [`score`] over the [`DependencyGraph`] (an impaired dependent whose
+//! probe error such a failure can hardly produce counts for less: [`symptom`]), explains the
+//! impaired services greedily with as few causes as possible (Spotlight's weighted set
+//! cover), and turns the verdicts into component incidents with hysteresis ([`incidents`]).
+//! docs/attribution.md gives the model and every constant.
 //!
 //! Cost: only components with at least two impaired dependents are candidates; the healthy
 //! side of each score comes from per-component histograms kept up to date incrementally, and

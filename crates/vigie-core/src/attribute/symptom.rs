@@ -91,17 +91,26 @@ impl Layer {
 
 /// How well `symptom` (the error of an impaired service's failing probes, if any) fits a
 /// failure of a component of `kind`. `via_service`: the service relies on the component only
-/// through another service, so it fails the way an application fails when something behind it
-/// does, whatever the component is.
+/// through another service, which it either calls from behind its own front (then it fails
+/// the way an application fails when something behind it does) or is hosted on (then it
+/// fails the way the other service does); the better fit of the two counts.
 pub fn compat(kind: ComponentKind, via_service: bool, symptom: Option<ProbeError>) -> Compat {
-    use Compat::{Fits, Implausible, Unusual};
     let Some(error) = symptom else {
-        return Fits;
+        return Compat::Fits;
     };
     let layer = Layer::of(error);
+    let direct = direct(kind, layer);
     if via_service {
-        return behind_the_application(layer);
+        direct.min(behind_the_application(layer))
+    } else {
+        direct
     }
+}
+
+/// How well an error from `layer` fits a failure of a component of `kind` that the service
+/// relies on directly.
+fn direct(kind: ComponentKind, layer: Layer) -> Compat {
+    use Compat::{Fits, Implausible, Unusual};
     match kind {
         // Resolution fails; with the names gone nothing else gets a chance to.
         ComponentKind::Dns => match layer {
@@ -214,16 +223,25 @@ mod tests {
     }
 
     #[test]
-    fn through_another_service_the_front_stays_up() {
-        // A service whose payment provider sits behind its CDN: when the CDN fails, the
-        // service's own pages answer 5xx, they do not stop resolving.
+    fn through_another_service_either_the_application_or_its_host_shows_the_failure() {
+        // A shop calling a payment API whose DNS provider fails answers 5xx itself.
         assert_eq!(
-            compat(ComponentKind::Cdn, true, Some(ProbeError::HttpStatus)),
+            compat(ComponentKind::Dns, true, Some(ProbeError::HttpStatus)),
             Compat::Fits
+        );
+        // A site hosted on a platform whose CDN fails times out like the platform does.
+        assert_eq!(
+            compat(ComponentKind::Cdn, true, Some(ProbeError::ConnectTimeout)),
+            Compat::Fits
+        );
+        // Neither way does a database behind the other service break a certificate.
+        assert_eq!(
+            compat(ComponentKind::ManagedService, true, Some(ProbeError::Tls)),
+            Compat::Implausible
         );
         assert_eq!(
             compat(ComponentKind::Cdn, true, Some(ProbeError::DnsNxdomain)),
-            Compat::Implausible
+            Compat::Unusual
         );
     }
 
