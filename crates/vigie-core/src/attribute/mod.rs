@@ -249,6 +249,8 @@ pub struct Attributor {
     since: Vec<Option<Timestamp>>,
     /// The error each service's failing probes see (if any).
     symptom: Vec<Option<ProbeError>>,
+    /// Scratch for the symptom fits of one service's closure.
+    closure_fit: symptom::ClosureFit,
     /// Per component: histogram of its observed dependents by edge-confidence bucket.
     observed_hist: Vec<[u32; BUCKETS]>,
     observed_total: usize,
@@ -283,6 +285,7 @@ impl Attributor {
             impaired: vec![false; n],
             since: vec![None; n],
             symptom: vec![None; n],
+            closure_fit: symptom::ClosureFit::new(m),
             observed_hist: vec![[0; BUCKETS]; m],
             observed_total: 0,
             evidence: vec![Vec::new(); m],
@@ -416,7 +419,8 @@ impl Attributor {
             return;
         }
         for &s in &impaired {
-            let symptom = self.symptom[s as usize];
+            self.closure_fit
+                .prepare(&self.graph, s, self.symptom[s as usize]);
             for r in self.graph.component_closure(s) {
                 let list = &mut self.evidence[r.ix as usize];
                 if list.is_empty() {
@@ -426,7 +430,7 @@ impl Attributor {
                     service: s,
                     bucket: score::bucket(r.confidence),
                     direct: r.direct,
-                    compat: symptom::for_reach(&self.graph, s, r, symptom),
+                    compat: self.closure_fit.get(&self.graph, r),
                 });
             }
         }

@@ -18,7 +18,7 @@
 //!
 //! A service impaired without a probe failure (report-only) has no symptom and `r = 1`.
 
-use crate::graph::{DependencyGraph, Reach, ServiceIx, Target};
+use crate::graph::{ComponentIx, DependencyGraph, Reach, ServiceIx, Target};
 use crate::model::{ComponentKind, ProbeError};
 
 /// How well a symptom fits a failure of a kind of component.
@@ -167,6 +167,69 @@ pub fn for_reach(
         .unwrap_or_else(|| compat(graph.component(reach.ix).kind, false, symptom))
 }
 
+/// [`for_reach`] for every closure entry of one service at a time, at the cost of its
+/// declared edges times the hierarchy depth instead of that times its closure: the best fit
+/// of the declared components is spread up to their ancestors once per service.
+pub struct ClosureFit {
+    best: Vec<Option<Compat>>,
+    touched: Vec<ComponentIx>,
+    symptom: Option<ProbeError>,
+}
+
+impl ClosureFit {
+    pub fn new(components: usize) -> Self {
+        ClosureFit {
+            best: vec![None; components],
+            touched: Vec::new(),
+            symptom: None,
+        }
+    }
+
+    /// Prepares the fits of `service`, which fails with `symptom`.
+    pub fn prepare(
+        &mut self,
+        graph: &DependencyGraph,
+        service: ServiceIx,
+        symptom: Option<ProbeError>,
+    ) {
+        for &c in &self.touched {
+            self.best[c as usize] = None;
+        }
+        self.touched.clear();
+        self.symptom = symptom;
+        if symptom.is_none() {
+            return;
+        }
+        for e in graph.direct_edges(service) {
+            let Target::Component(c) = e.target else {
+                continue;
+            };
+            let fit = compat(graph.component(c).kind, false, symptom);
+            let mut at = Some(c);
+            while let Some(x) = at {
+                let slot = &mut self.best[x as usize];
+                if slot.is_none() {
+                    self.touched.push(x);
+                }
+                *slot = Some(slot.map_or(fit, |b| b.min(fit)));
+                at = graph.component(x).parent;
+            }
+        }
+    }
+
+    /// The fit for one closure entry of the prepared service.
+    pub fn get(&self, graph: &DependencyGraph, reach: &Reach) -> Compat {
+        if self.symptom.is_none() {
+            return Compat::Fits;
+        }
+        let kind = graph.component(reach.ix).kind;
+        if !reach.direct {
+            return compat(kind, true, self.symptom);
+        }
+        self.best[reach.ix as usize].unwrap_or_else(|| compat(kind, false, self.symptom))
+    }
+}
+
 /// Something behind the application failed: the front (DNS, TLS) is untouched, the
 /// application answers 5xx or hangs; it refuses connections only when its health checks take
 /// every backend out.
@@ -243,6 +306,52 @@ mod tests {
             compat(ComponentKind::Cdn, true, Some(ProbeError::DnsNxdomain)),
             Compat::Unusual
         );
+    }
+
+    #[test]
+    fn the_closure_fit_agrees_with_the_definition() {
+        use crate::model::{ComponentSpec, Dependency, ServiceSpec, Topology};
+        let component = |id: &str, kind| ComponentSpec {
+            id: id.into(),
+            kind,
+            name: None,
+        };
+        let service = |id: &str, deps: &[&str]| ServiceSpec {
+            id: id.into(),
+            name: id.into(),
+            depends_on: deps.iter().map(|d| Dependency::declared(*d)).collect(),
+        };
+        let topology = Topology {
+            components: vec![
+                component("aws", ComponentKind::Cloud),
+                component("aws/us-east-1", ComponentKind::Region),
+                component("aws/us-east-1/rds", ComponentKind::ManagedService),
+                component("fastly", ComponentKind::Cdn),
+                component("ns1", ComponentKind::Dns),
+            ],
+            services: vec![
+                service("api", &["aws/us-east-1/rds", "ns1"]),
+                service("shop", &["fastly", "aws/us-east-1", "api"]),
+                service("blog", &["shop", "unknown/thing"]),
+            ],
+        };
+        let graph = DependencyGraph::from_topology(&topology).unwrap();
+        let mut fit = ClosureFit::new(graph.component_count());
+        let symptoms = std::iter::once(None).chain(ProbeError::ALL.into_iter().map(Some));
+        for symptom in symptoms {
+            for s in 0..graph.service_count() as ServiceIx {
+                fit.prepare(&graph, s, symptom);
+                for r in graph.component_closure(s) {
+                    assert_eq!(
+                        fit.get(&graph, r),
+                        for_reach(&graph, s, r, symptom),
+                        "{} {} {symptom:?}",
+                        graph.service_id(s),
+                        graph.component(r.ix).id
+                    );
+                }
+            }
+        }
     }
 
     #[test]
