@@ -5,7 +5,9 @@
 //!   weekly shape that differs for consumer and business services) and over-dispersed (a
 //!   gamma multiplier per service per day and per hour on top of Poisson counts, i.e. negative
 //!   binomial), with service sizes spread over four orders of magnitude.
-//! - **Probes** from several vantages about every 60 s, with rare isolated flakes.
+//! - **Probes** from several vantages about every 60 s, with rare isolated flakes; failing
+//!   services show errors drawn by what made them fail, overlapping between causes
+//!   ([`symptom`]).
 //! - **Component incidents**: full, partial (only some dependents fail) and regional (only
 //!   some vantages fail); services that fail through another service; uncertain edges, some of
 //!   them wrong; several incidents at once now and then.
