@@ -136,6 +136,11 @@ impl ProbeError {
     pub fn parse(text: &str) -> Option<ProbeError> {
         ProbeError::ALL.into_iter().find(|e| e.as_str() == text)
     }
+
+    /// Its position in [`ProbeError::ALL`] (for per-error counts).
+    pub fn index(self) -> usize {
+        self as usize
+    }
 }
 
 /// A status as a provider's own status page states it.
@@ -284,6 +289,13 @@ pub fn component_ancestors(id: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn probe_error_index_is_its_position_in_all() {
+        for (k, e) in ProbeError::ALL.into_iter().enumerate() {
+            assert_eq!(e.index(), k);
+        }
+    }
 
     #[test]
     fn component_hierarchy() {

@@ -866,9 +866,7 @@ impl Attributor {
 fn symptom_counts(symptoms: impl Iterator<Item = Option<ProbeError>>) -> Vec<(ProbeError, usize)> {
     let mut counts = [0usize; ProbeError::ALL.len()];
     for e in symptoms.flatten() {
-        if let Some(k) = ProbeError::ALL.iter().position(|x| *x == e) {
-            counts[k] += 1;
-        }
+        counts[e.index()] += 1;
     }
     let mut v: Vec<(ProbeError, usize)> = ProbeError::ALL
         .into_iter()

@@ -136,40 +136,17 @@ fn direct(kind: ComponentKind, layer: Layer) -> Compat {
     }
 }
 
-/// How well `service`'s symptom fits a failure of the component of its closure entry `reach`.
+/// How well a service's symptom fits a failure of each component of its closure.
 ///
 /// A failure reaches a service through the component the service declares: a region that
 /// fails reaches a service declaring the region's database as that database failing, so the
 /// region is judged by the database's kind for it (otherwise a parent would explain a
 /// symptom its child cannot, and the less specific claim would win on the same dependents).
-/// When several declared components lie within the candidate, the best fit counts.
-pub fn for_reach(
-    graph: &DependencyGraph,
-    service: ServiceIx,
-    reach: &Reach,
-    symptom: Option<ProbeError>,
-) -> Compat {
-    if symptom.is_none() {
-        return Compat::Fits;
-    }
-    if !reach.direct {
-        return compat(graph.component(reach.ix).kind, true, symptom);
-    }
-    graph
-        .direct_edges(service)
-        .iter()
-        .filter_map(|e| match e.target {
-            Target::Component(c) if graph.is_within(c, reach.ix) => Some(c),
-            _ => None,
-        })
-        .map(|c| compat(graph.component(c).kind, false, symptom))
-        .min()
-        .unwrap_or_else(|| compat(graph.component(reach.ix).kind, false, symptom))
-}
-
-/// [`for_reach`] for every closure entry of one service at a time, at the cost of its
-/// declared edges times the hierarchy depth instead of that times its closure: the best fit
-/// of the declared components is spread up to their ancestors once per service.
+/// When several declared components lie within the candidate, the best fit counts; a
+/// component reached only through another service is judged as [`compat`] says for that.
+///
+/// Computed once per service: the fit of each declared component is spread up to its
+/// ancestors (declared edges × hierarchy depth), then each closure entry is a lookup.
 pub struct ClosureFit {
     best: Vec<Option<Compat>>,
     touched: Vec<ComponentIx>,
@@ -306,6 +283,32 @@ mod tests {
             compat(ComponentKind::Cdn, true, Some(ProbeError::DnsNxdomain)),
             Compat::Unusual
         );
+    }
+
+    /// The definition [`ClosureFit`] computes faster: the best fit over the service's
+    /// declared components within the candidate.
+    fn for_reach(
+        graph: &DependencyGraph,
+        service: ServiceIx,
+        reach: &Reach,
+        symptom: Option<ProbeError>,
+    ) -> Compat {
+        if symptom.is_none() {
+            return Compat::Fits;
+        }
+        if !reach.direct {
+            return compat(graph.component(reach.ix).kind, true, symptom);
+        }
+        graph
+            .direct_edges(service)
+            .iter()
+            .filter_map(|e| match e.target {
+                Target::Component(c) if graph.is_within(c, reach.ix) => Some(c),
+                _ => None,
+            })
+            .map(|c| compat(graph.component(c).kind, false, symptom))
+            .min()
+            .unwrap_or_else(|| compat(graph.component(reach.ix).kind, false, symptom))
     }
 
     #[test]

@@ -517,9 +517,7 @@ impl ServiceProbes {
                     next_stale = next_stale.min(e.fresh_until(params).as_millis());
                     fresh += 1;
                     if let Some(err) = e.last_error {
-                        if let Some(k) = ProbeError::ALL.iter().position(|x| *x == err) {
-                            fresh_errors[k] += 1;
-                        }
+                        fresh_errors[err.index()] += 1;
                     }
                     fresh_since = match (fresh_since, e.failing_since) {
                         (Some(a), Some(b)) => Some(a.min(b)),
@@ -532,9 +530,7 @@ impl ServiceProbes {
                         established |=
                             e.machine.down_failures() >= params.lone_vote_failures(e.thresholds());
                         if let Some(err) = e.last_error {
-                            if let Some(k) = ProbeError::ALL.iter().position(|x| *x == err) {
-                                errors[k] += 1;
-                            }
+                            errors[err.index()] += 1;
                         }
                         v.failing_since = match (v.failing_since, e.failing_since) {
                             (Some(a), Some(b)) => Some(a.min(b)),
