@@ -182,6 +182,17 @@ pub enum ComponentKind {
 }
 
 impl ComponentKind {
+    pub const ALL: [ComponentKind; 8] = [
+        ComponentKind::Cdn,
+        ComponentKind::Cloud,
+        ComponentKind::Region,
+        ComponentKind::ManagedService,
+        ComponentKind::Dns,
+        ComponentKind::FrontDoor,
+        ComponentKind::Saas,
+        ComponentKind::Other,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ComponentKind::Cdn => "cdn",

@@ -224,16 +224,7 @@ mod tests {
 
     #[test]
     fn no_symptom_is_never_held_against_a_cause() {
-        for kind in [
-            ComponentKind::Cdn,
-            ComponentKind::Cloud,
-            ComponentKind::Region,
-            ComponentKind::ManagedService,
-            ComponentKind::Dns,
-            ComponentKind::FrontDoor,
-            ComponentKind::Saas,
-            ComponentKind::Other,
-        ] {
+        for kind in ComponentKind::ALL {
             assert_eq!(compat(kind, false, None), Compat::Fits);
             assert_eq!(compat(kind, true, None), Compat::Fits);
         }

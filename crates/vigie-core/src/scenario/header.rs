@@ -58,17 +58,6 @@ enum RawDependency {
     Weighted { id: String, confidence: Option<f64> },
 }
 
-const KINDS: [ComponentKind; 8] = [
-    ComponentKind::Cdn,
-    ComponentKind::Cloud,
-    ComponentKind::Region,
-    ComponentKind::ManagedService,
-    ComponentKind::Dns,
-    ComponentKind::FrontDoor,
-    ComponentKind::Saas,
-    ComponentKind::Other,
-];
-
 fn invalid(field: &'static str, reason: impl Into<String>) -> Problem {
     Problem::InvalidField {
         field,
@@ -137,16 +126,19 @@ impl ScenarioHeader {
             }
             let kind = match c.kind.as_deref() {
                 None => ComponentKind::Other,
-                Some(k) => KINDS.into_iter().find(|x| x.as_str() == k).ok_or_else(|| {
-                    invalid(
-                        "components",
-                        format!(
-                            "component {:?}: unknown kind {k:?} (expected one of {})",
-                            c.id,
-                            KINDS.map(|k| k.as_str()).join(", ")
-                        ),
-                    )
-                })?,
+                Some(k) => ComponentKind::ALL
+                    .into_iter()
+                    .find(|x| x.as_str() == k)
+                    .ok_or_else(|| {
+                        invalid(
+                            "components",
+                            format!(
+                                "component {:?}: unknown kind {k:?} (expected one of {})",
+                                c.id,
+                                ComponentKind::ALL.map(|k| k.as_str()).join(", ")
+                            ),
+                        )
+                    })?,
             };
             components.push(ComponentSpec {
                 id: c.id,
