@@ -10,6 +10,10 @@
 //!   that incident is winding down (most of its services recovered): then the cause opens a
 //!   new incident if it explains at least `min_services` services beyond the incident's, and
 //!   otherwise nothing until the incident resolves.
+//! - **Judged impairments**: services still impaired since before a component's incident
+//!   resolved do not name that component again (at least `min_services` others must).
+//! - **One incident per component**: a further cause naming a component that already has an
+//!   open incident this tick (a second cluster of its dependents) adds its services to it.
 //! - **Update** (`incident_updated`) when the component changes, the confidence moves by at
 //!   least `confidence_step` since last reported, or new services join (the list only grows).
 //! - **Resolve** when an incident has had no supporting cause at `keep_confidence` or more for
@@ -34,10 +38,33 @@ pub struct OpenIncident {
     pub last_supported: Timestamp,
 }
 
+/// An incident that resolved while some of its services were still impaired: the engine
+/// judged that their impairment was no longer (or never) that component's failure.
+#[derive(Clone, Debug, PartialEq)]
+struct Judged {
+    component: ComponentIx,
+    resolved_at: Timestamp,
+    /// Its services impaired at resolution, sorted; pruned as they recover.
+    services: Vec<ServiceIx>,
+}
+
+impl Judged {
+    /// `s` has been impaired without a break since before the incident resolved.
+    fn holds<H: HealthView>(&self, s: ServiceIx, health: &[H]) -> bool {
+        self.services.binary_search(&s).is_ok()
+            && health.get(s as usize).is_some_and(|h| {
+                let h = h.health();
+                h.impaired() && h.since.is_some_and(|t| t < self.resolved_at)
+            })
+    }
+}
+
 /// The open component incidents and the service-incident links already announced.
 #[derive(Clone, Debug, Default)]
 pub struct IncidentTracker {
     open: Vec<OpenIncident>,
+    /// Resolved incidents whose services are still impaired since before they resolved.
+    judged: Vec<Judged>,
     /// (service incident, component incident) pairs already linked.
     links: std::collections::HashMap<IncidentId, IncidentId>,
 }
@@ -59,6 +86,17 @@ impl IncidentTracker {
         official: impl Fn(ComponentIx) -> Option<String>,
     ) -> Vec<Output> {
         let mut out = Vec::new();
+        // Forget judgements once their services have recovered.
+        for j in &mut self.judged {
+            let kept: Vec<ServiceIx> = j
+                .services
+                .iter()
+                .copied()
+                .filter(|&s| j.holds(s, health))
+                .collect();
+            j.services = kept;
+        }
+        self.judged.retain(|j| !j.services.is_empty());
         let mut matched = vec![false; self.open.len()];
         // Which open incident each supported component cause feeds this tick.
         let mut assigned: Vec<(usize, &Cause)> = Vec::new();
@@ -81,12 +119,40 @@ impl IncidentTracker {
                 None => pending.push(cause),
             }
         }
+        // A component has one open incident. A later cause naming a component that already
+        // has one (a second cluster of its dependents, stale for the first) adds its services
+        // to that incident instead of opening a second incident for the same failure.
+        let mut joined: Vec<(usize, &Cause)> = Vec::new();
         // Second pass: a convincing cause explaining mostly the services of an incident that
         // lost its own component takes it over (the engine changed its mind); otherwise it
         // opens a new incident.
         for cause in pending {
             if cause.confidence < params.open_confidence || cause.independent < params.min_services
             {
+                continue;
+            }
+            if let Some(&(i, _)) = assigned.iter().find(|(_, a)| a.kind == cause.kind) {
+                joined.push((i, cause));
+                continue;
+            }
+            // Services still down since before this component's last incident resolved were
+            // judged then: the component recovered and something else keeps them down. A
+            // claim resting on them names a failure already declared over; the component is
+            // named again only with at least `min_services` services of a new impairment.
+            let CauseKind::Component(c) = cause.kind else {
+                continue;
+            };
+            let unjudged = cause
+                .explained
+                .iter()
+                .filter(|&&s| {
+                    !self
+                        .judged
+                        .iter()
+                        .any(|j| j.component == c && j.holds(s, health))
+                })
+                .count();
+            if unjudged < params.min_services {
                 continue;
             }
             let mut best: Option<(usize, usize)> = None;
@@ -136,7 +202,12 @@ impl IncidentTracker {
             let inc = &mut self.open[i];
             inc.last_supported = now;
             let mut grown = false;
-            for &s in &cause.explained {
+            let also = joined.iter().filter(|(j, _)| *j == i);
+            for &s in cause
+                .explained
+                .iter()
+                .chain(also.flat_map(|(_, j)| &j.explained))
+            {
                 if let Err(pos) = inc.services.binary_search(&s) {
                     inc.services.insert(pos, s);
                     grown = true;
@@ -162,12 +233,21 @@ impl IncidentTracker {
             }
         }
 
-        for cause in fresh {
+        for (k, cause) in fresh.iter().enumerate() {
             let CauseKind::Component(c) = cause.kind else {
                 continue;
             };
-            let mut services = cause.explained.clone();
+            // Two fresh causes naming one component open one incident (the first one's).
+            if fresh[..k].iter().any(|f| f.kind == cause.kind) {
+                continue;
+            }
+            let mut services: Vec<ServiceIx> = fresh[k..]
+                .iter()
+                .filter(|f| f.kind == cause.kind)
+                .flat_map(|f| f.explained.iter().copied())
+                .collect();
             services.sort_unstable();
+            services.dedup();
             let explanation = explain(graph, cause, official(c));
             let id = ids.allocate();
             out.push(Output::IncidentOpened {
@@ -202,6 +282,23 @@ impl IncidentTracker {
                     at: now,
                     incident: inc.id,
                 });
+                let still: Vec<ServiceIx> = inc
+                    .services
+                    .iter()
+                    .copied()
+                    .filter(|&s| {
+                        health
+                            .get(s as usize)
+                            .is_some_and(|h| h.health().impaired())
+                    })
+                    .collect();
+                if !still.is_empty() {
+                    self.judged.push(Judged {
+                        component: inc.component,
+                        resolved_at: now,
+                        services: still,
+                    });
+                }
                 let gone = inc.id;
                 self.links.retain(|_, parent| *parent != gone);
                 self.open.remove(i);

@@ -999,3 +999,88 @@ fn stragglers_of_a_recovering_failure_are_not_handed_to_another_component() {
     assert_eq!(db(&out), 1, "{out:?}");
     assert_eq!(takeovers(&out), vec![], "{out:?}");
 }
+
+#[test]
+fn a_component_has_one_open_incident_and_is_not_named_again_on_judged_impairments() {
+    // A CDN fails; eleven minutes later a region fails too (the shape of generated seed
+    // 18007). The services relying on both were down since the CDN's onset, so for the
+    // region they are stale: once the CDN has recovered they form a second cluster of the
+    // region's dependents, a second cause naming the same component. They must join the
+    // region's open incident, not open a second one.
+    // When the region recovers, those services are among its last. They have been down
+    // since before the CDN's incident resolved: the engine judged then that the CDN no longer
+    // keeps them down, and must not name the CDN again for them (it did, at 0.915), unless
+    // new services fail with it (`fresh_cdn_failure`).
+    let w = World::new()
+        .component_of("cloudflare", ComponentKind::Cdn)
+        .component_of("aws/us-east-1", ComponentKind::Region)
+        .services("both", 7, &[("cloudflare", 1.0), ("aws/us-east-1", 1.0)])
+        .services("cdn", 18, &[("cloudflare", 1.0)])
+        .services("region", 60, &[("aws/us-east-1", 1.0)])
+        .services("web", 60, &[("other", 1.0)]);
+    let run = |fresh_cdn_failure: bool| {
+        let mut a = w.attributor();
+        let mut ids = IncidentIds::default();
+        let mut out = Vec::new();
+        for m in 0..130i64 {
+            let mut impaired: Vec<(String, Timestamp)> = Vec::new();
+            if m < 27 {
+                impaired.extend(names("cdn", 0..18).into_iter().map(|s| (s, t(0))));
+            }
+            // The region recovers over ten minutes; the services relying on both are among
+            // the last.
+            if m < 100 {
+                impaired.extend(names("both", 0..7).into_iter().map(|s| (s, t(0))));
+            }
+            if (11..90).contains(&m) {
+                impaired.extend(names("region", 0..60).into_iter().map(|s| (s, t(11 * 60))));
+            } else if (90..98).contains(&m) {
+                impaired.extend(names("region", 0..30).into_iter().map(|s| (s, t(11 * 60))));
+            }
+            if fresh_cdn_failure && (88..110).contains(&m) {
+                impaired.extend(names("cdn", 0..4).into_iter().map(|s| (s, t(88 * 60))));
+            }
+            out.extend(a.tick(t(m * 60), &health_since(&w, &impaired), &mut ids));
+        }
+        out
+    };
+    let named = |out: &[Output], c: &str| opened(out).iter().filter(|o| o.0 == c).count();
+
+    let out = run(false);
+    assert_eq!(named(&out, "cloudflare"), 1, "{out:?}");
+    assert_eq!(named(&out, "aws/us-east-1"), 1, "{out:?}");
+    assert_eq!(takeovers(&out), vec![], "{out:?}");
+    // The region's incident holds the services it kept down after the CDN recovered.
+    let region = out.iter().find_map(|o| match o {
+        Output::IncidentOpened {
+            incident,
+            component: Some(c),
+            ..
+        } if c == "aws/us-east-1" => Some(*incident),
+        _ => None,
+    });
+    let region_services: Vec<String> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::IncidentOpened {
+                incident,
+                services: Some(s),
+                ..
+            }
+            | Output::IncidentUpdated {
+                incident,
+                services: Some(s),
+                ..
+            } if Some(*incident) == region => Some(s.clone()),
+            _ => None,
+        })
+        .next_back()
+        .unwrap_or_default();
+    for s in names("both", 0..7) {
+        assert!(region_services.contains(&s), "{s} missing: {out:?}");
+    }
+
+    // Four of the CDN's dependents failing anew: the CDN has failed again and is named.
+    let out = run(true);
+    assert_eq!(named(&out, "cloudflare"), 2, "{out:?}");
+}
