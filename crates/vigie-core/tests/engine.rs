@@ -492,7 +492,8 @@ fn a_blamed_dependency_corroborates_partial_probe_failures() {
 /// lone failures when their certificates break, which a database cannot do.
 #[test]
 fn the_probes_error_decides_whether_a_shared_database_is_blamed() {
-    let run_with = |error: ProbeError| {
+    // db0 and db1 fail with `error` from minute 6 until `until`; the run ends at `end` s.
+    let run_with = |error: ProbeError, until: i64, end: i64| {
         let mut ids: Vec<String> = (0..4).map(|i| format!("db{i}")).collect();
         ids.extend((0..20).map(|i| format!("web{i}")));
         let topology = Topology {
@@ -516,11 +517,11 @@ fn the_probes_error_decides_whether_a_shared_database_is_blamed() {
         };
         let mut engine = Engine::new(topology, EngineParams::default());
         let mut signals = Vec::new();
-        for m in 0..12i64 {
+        for m in 0..=end / 60 {
             for (k, v) in ["paris", "tokyo", "ohio"].iter().enumerate() {
                 for id in &ids {
                     let t = m * 60 + k as i64 * 2;
-                    let ok = !(m >= 6 && (id == "db0" || id == "db1"));
+                    let ok = !((6..until).contains(&m) && (id == "db0" || id == "db1"));
                     let mut signal = probe(t, id, v, ok);
                     if let Signal::Probe(p) = &mut signal {
                         p.error = (!ok).then_some(error);
@@ -529,7 +530,7 @@ fn the_probes_error_decides_whether_a_shared_database_is_blamed() {
                 }
             }
         }
-        let out = run(&mut engine, signals, 11 * 60 + 30);
+        let out = run(&mut engine, signals, end);
         let blamed = out.iter().any(|o| {
             matches!(
                 o,
@@ -542,15 +543,29 @@ fn the_probes_error_decides_whether_a_shared_database_is_blamed() {
         let db0 = engine.service("db0").unwrap().state;
         (blamed, db0, engine.health()[0].symptom)
     };
-    let (blamed, state, symptom) = run_with(ProbeError::HttpStatus);
+    let (blamed, state, symptom) = run_with(ProbeError::HttpStatus, 12, 11 * 60 + 30);
     assert!(state.is_impaired());
     assert_eq!(symptom, Some(ProbeError::HttpStatus));
     assert!(
         blamed,
         "5xx from two of its four dependents blame the database"
     );
-    let (blamed, state, symptom) = run_with(ProbeError::Tls);
+    let (blamed, state, symptom) = run_with(ProbeError::Tls, 12, 11 * 60 + 30);
     assert!(state.is_impaired());
     assert_eq!(symptom, Some(ProbeError::Tls));
     assert!(!blamed, "a database does not break certificates");
+
+    // Probes pass again from minute 12; the services stay impaired through the recovery
+    // hold. How they failed still counts: passing probes do not turn two broken
+    // certificates into evidence against the database (generated seed 9009 named it then).
+    let (blamed, state, symptom) = run_with(ProbeError::Tls, 12, 14 * 60 + 30);
+    assert!(state.is_impaired());
+    assert!(
+        !blamed,
+        "a recovering service keeps the symptom of its failure"
+    );
+    assert_eq!(symptom, Some(ProbeError::Tls));
+    let (_, state, symptom) = run_with(ProbeError::Tls, 12, 20 * 60);
+    assert_eq!(state, State::Operational);
+    assert_eq!(symptom, None, "recovered: no symptom");
 }

@@ -84,7 +84,8 @@ pub struct ServiceHealth {
     /// The open service incident, if any (open while impaired and during its resolve hold).
     pub incident: Option<IncidentId>,
     /// While probes fail: the most frequent error among the failing vantages of the worst
-    /// check (how the service fails, which attribution weighs).
+    /// check (how the service fails, which attribution weighs). Kept while the service stays
+    /// impaired after its probes pass again (its recovery hold).
     pub symptom: Option<ProbeError>,
 }
 
@@ -566,7 +567,13 @@ impl Engine {
         h.impaired_since = slot.impaired_since;
         h.incident = slot.incident.as_ref().map(|i| i.id);
         let probe = slot.probes.verdict();
-        h.symptom = probe.error.filter(|_| probe.failing > 0);
+        h.symptom = match probe.error.filter(|_| probe.failing > 0) {
+            Some(error) => Some(error),
+            // Probes passing again while the service is still impaired (its recovery hold)
+            // do not erase how it failed.
+            None if slot.state.is_impaired() => h.symptom,
+            None => None,
+        };
 
         if let Some(inc) = resolved {
             if self.params.keep_resolved_incidents > 0 {
