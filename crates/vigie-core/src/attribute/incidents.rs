@@ -282,16 +282,7 @@ impl IncidentTracker {
                     at: now,
                     incident: inc.id,
                 });
-                let still: Vec<ServiceIx> = inc
-                    .services
-                    .iter()
-                    .copied()
-                    .filter(|&s| {
-                        health
-                            .get(s as usize)
-                            .is_some_and(|h| h.health().impaired())
-                    })
-                    .collect();
+                let still: Vec<ServiceIx> = still_impaired(inc, health).collect();
                 if !still.is_empty() {
                     self.judged.push(Judged {
                         component: inc.component,
@@ -343,16 +334,19 @@ impl IncidentTracker {
 /// resolves unless it brings services of its own (docs/attribution.md, "Winding-down
 /// incidents").
 fn winding_down<H: HealthView>(inc: &OpenIncident, health: &[H]) -> bool {
-    let impaired = inc
-        .services
-        .iter()
-        .filter(|&&s| {
-            health
-                .get(s as usize)
-                .is_some_and(|h| h.health().impaired())
-        })
-        .count();
-    impaired * 2 < inc.services.len()
+    still_impaired(inc, health).count() * 2 < inc.services.len()
+}
+
+/// The services an incident has explained that are impaired now.
+fn still_impaired<'a, H: HealthView>(
+    inc: &'a OpenIncident,
+    health: &'a [H],
+) -> impl Iterator<Item = ServiceIx> + 'a {
+    inc.services.iter().copied().filter(|&s| {
+        health
+            .get(s as usize)
+            .is_some_and(|h| h.health().impaired())
+    })
 }
 
 fn round3(x: f64) -> f64 {
