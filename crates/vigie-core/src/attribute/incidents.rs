@@ -49,13 +49,15 @@ struct Judged {
 }
 
 impl Judged {
-    /// `s` has been impaired without a break since before the incident resolved.
-    fn holds<H: HealthView>(&self, s: ServiceIx, health: &[H]) -> bool {
-        self.services.binary_search(&s).is_ok()
-            && health.get(s as usize).is_some_and(|h| {
+    /// Keeps the services impaired without a break since before the incident resolved.
+    fn prune<H: HealthView>(&mut self, health: &[H]) {
+        let resolved_at = self.resolved_at;
+        self.services.retain(|&s| {
+            health.get(s as usize).is_some_and(|h| {
                 let h = h.health();
-                h.impaired() && h.since.is_some_and(|t| t < self.resolved_at)
+                h.impaired() && h.since.is_some_and(|t| t < resolved_at)
             })
+        });
     }
 }
 
@@ -86,15 +88,10 @@ impl IncidentTracker {
         official: impl Fn(ComponentIx) -> Option<String>,
     ) -> Vec<Output> {
         let mut out = Vec::new();
-        // Forget judgements once their services have recovered.
+        // Forget judgements once their services have recovered: from here on this tick, a
+        // judged service is one still listed.
         for j in &mut self.judged {
-            let kept: Vec<ServiceIx> = j
-                .services
-                .iter()
-                .copied()
-                .filter(|&s| j.holds(s, health))
-                .collect();
-            j.services = kept;
+            j.prune(health);
         }
         self.judged.retain(|j| !j.services.is_empty());
         let mut matched = vec![false; self.open.len()];
@@ -149,7 +146,7 @@ impl IncidentTracker {
                     !self
                         .judged
                         .iter()
-                        .any(|j| j.component == c && j.holds(s, health))
+                        .any(|j| j.component == c && j.services.binary_search(&s).is_ok())
                 })
                 .count();
             if unjudged < params.min_services {
