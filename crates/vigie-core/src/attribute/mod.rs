@@ -148,6 +148,35 @@ pub const STALE_BEFORE_ONSET_MS: i64 = 5 * MINUTE_MS;
 /// are exempt: once a failure is established, dependents that join late are explained by it.
 pub const LATE_AFTER_ONSET_MS: i64 = 5 * MINUTE_MS;
 
+/// How far a failure's dependents are detected, by time since its onset (the upper median of
+/// its impaired dependents' onsets): (elapsed ms, share of the dependents it hits that are
+/// impaired by then), interpolated linearly, 1 from the last point on. Measured on the
+/// tuning seeds (docs/attribution.md, "Rivals that may still be unfolding").
+const DETECTION_DUE: [(i64, f64); 8] = [
+    (0, 0.25),
+    (30_000, 0.55),
+    (60_000, 0.69),
+    (90_000, 0.76),
+    (120_000, 0.83),
+    (180_000, 0.92),
+    (240_000, 0.97),
+    (300_000, 1.0),
+];
+
+/// The share of a failure's hit dependents detected `elapsed_ms` after its onset.
+pub fn detection_due(elapsed_ms: i64) -> f64 {
+    let mut prev = (0i64, 0.0f64);
+    for &(t, share) in &DETECTION_DUE {
+        if elapsed_ms < t {
+            let span = (t - prev.0).max(1) as f64;
+            let x = (elapsed_ms - prev.0).max(0) as f64 / span;
+            return prev.1 + (share - prev.1) * x;
+        }
+        prev = (t, share);
+    }
+    1.0
+}
+
 /// What a cause is: a component, or one service failing on its own (which explains the
 /// services that rely on it and is never reported as a component incident).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -229,12 +258,15 @@ struct Candidate {
 struct Fresh {
     from: i64,
     until: i64,
+    /// The candidate's onset, when at least two residual dependents have one.
+    onset: Option<i64>,
 }
 
 impl Fresh {
     const ALWAYS: Fresh = Fresh {
         from: i64::MIN,
         until: i64::MAX,
+        onset: None,
     };
 }
 
@@ -264,6 +296,10 @@ pub struct Attributor {
     tracker: IncidentTracker,
     /// Per component: the component of an open incident (as of the last tick).
     established: Vec<bool>,
+    /// The time of the tick being explained (ms).
+    now: i64,
+    /// Scratch: the services relying on the cause whose rivals are being judged.
+    relies_on_cause: Vec<bool>,
 }
 
 impl Attributor {
@@ -297,6 +333,8 @@ impl Attributor {
             official: HashMap::new(),
             tracker: IncidentTracker::default(),
             established: vec![false; m],
+            now: 0,
+            relies_on_cause: vec![false; n],
         }
     }
 
@@ -362,6 +400,7 @@ impl Attributor {
             self.established[c as usize] = true;
         }
         self.observe(health);
+        self.now = now.as_millis();
         self.explain();
         let official = &self.official;
         let graph = &self.graph;
@@ -714,6 +753,7 @@ impl Attributor {
             // is the same claim said less precisely, not a rival.
             let sb = best_score;
             let mut rivals: Vec<Rival> = Vec::new();
+            let mut cause_marked = false;
             for &i in &scored {
                 let c = &candidates[i];
                 let Some((f, _)) = c.fit else { continue };
@@ -735,17 +775,45 @@ impl Attributor {
                 if ancestor && overlap == c.remaining {
                     continue;
                 }
+                let live_ev: Vec<Evidence> = c
+                    .evidence
+                    .iter()
+                    .filter(|e| live(&self.remaining, &self.since, c.fresh, e))
+                    .copied()
+                    .collect();
+                // A rival whose failure may still be unfolding is judged by what it may
+                // yet become: its healthy dependents that do not rely on the cause count
+                // only as far as their detection is due. Those relying on the cause too
+                // count in full, as they do against the cause.
+                let due = c
+                    .fresh
+                    .onset
+                    .map_or(1.0, |onset| detection_due(self.now.saturating_sub(onset)));
+                let (score, settled) = if due < 1.0 {
+                    if !cause_marked {
+                        self.mark_relying_on(candidates[b].kind, true);
+                        cause_marked = true;
+                    }
+                    let settled = self.healthy_relying_on_cause(c.kind);
+                    impaired_ev.clear();
+                    impaired_ev.extend(live_ev.iter().map(Evidence::impaired));
+                    let fit =
+                        score::fit_unfolding(&p.model, &impaired_ev, &c.healthy, &settled, due);
+                    (fit.score, settled)
+                } else {
+                    (f.score, c.healthy)
+                };
                 rivals.push(Rival {
                     candidate: i,
-                    score: f.score,
+                    score,
+                    due,
+                    settled,
                     ancestor,
-                    live: c
-                        .evidence
-                        .iter()
-                        .filter(|e| live(&self.remaining, &self.since, c.fresh, e))
-                        .copied()
-                        .collect(),
+                    live: live_ev,
                 });
+            }
+            if cause_marked {
+                self.mark_relying_on(candidates[b].kind, false);
             }
             let confidence = posterior_share(sb, rivals.iter().map(|r| r.score));
             for &s in &explained {
@@ -805,6 +873,44 @@ impl Attributor {
         picks
     }
 
+    /// Sets `relies_on_cause` for every service relying on the hypothesis (`on`), or clears it.
+    fn mark_relying_on(&mut self, kind: CauseKind, on: bool) {
+        let mark = &mut self.relies_on_cause;
+        match kind {
+            CauseKind::Component(c) => {
+                for r in self.graph.dependents(c) {
+                    mark[r.ix as usize] = on;
+                }
+            }
+            CauseKind::Service(u) => {
+                mark[u as usize] = on;
+                for r in self.graph.service_blast_radius(u) {
+                    mark[r.ix as usize] = on;
+                }
+            }
+        }
+    }
+
+    /// The hypothesis's healthy observed dependents marked in `relies_on_cause`, by bucket.
+    fn healthy_relying_on_cause(&self, kind: CauseKind) -> [u32; BUCKETS] {
+        let mut hist = [0u32; BUCKETS];
+        let mut count = |r: &crate::graph::Reach| {
+            let s = r.ix as usize;
+            if self.relies_on_cause[s] && self.observed[s] && !self.impaired[s] {
+                hist[score::bucket(r.confidence) as usize] += 1;
+            }
+        };
+        match kind {
+            CauseKind::Component(c) => self.graph.dependents(c).iter().for_each(&mut count),
+            CauseKind::Service(u) => self
+                .graph
+                .service_blast_radius(u)
+                .iter()
+                .for_each(&mut count),
+        }
+        hist
+    }
+
     /// Explaining away, for confidences: a rival of a cause is judged again without the
     /// services that causes accepted *after* it explain. When a pick was made, later causes
     /// were not known yet, so a rival could still claim their services: a region "explaining"
@@ -849,7 +955,9 @@ impl Attributor {
                         return None;
                     }
                     let kept: Vec<score::Impaired> = kept.iter().map(|e| e.impaired()).collect();
-                    Some(score::fit(&p.model, &kept, &candidates[r.candidate].healthy).score)
+                    let healthy = &candidates[r.candidate].healthy;
+                    let fit = score::fit_unfolding(&p.model, &kept, healthy, &r.settled, r.due);
+                    Some(fit.score)
                 });
                 picks[k].1.confidence = posterior_share(cause.score, rival_scores);
             }
@@ -888,7 +996,12 @@ fn posterior_share(score: f64, rivals: impl Iterator<Item = f64>) -> f64 {
 /// A rival of a cause when it was picked: its score then and the evidence it claimed.
 struct Rival {
     candidate: usize,
+    /// Judged as a failure that may still be unfolding (healthy dependents weighed by `due`).
     score: f64,
+    /// [`detection_due`] at the rival's onset.
+    due: f64,
+    /// Its healthy dependents that count in full (those relying on the cause too).
+    settled: [u32; BUCKETS],
     /// An ancestor of the cause (the same claim, less precise, when it claims nothing more).
     ancestor: bool,
     live: Vec<Evidence>,
@@ -952,6 +1065,7 @@ fn fresh_window(cand: &Candidate, remaining: &[bool], since: &[Option<Timestamp>
     onsets.sort_unstable();
     let onset = onsets[onsets.len() / 2];
     Fresh {
+        onset: Some(onset),
         from: onset.saturating_sub(STALE_BEFORE_ONSET_MS),
         until: if cand.established {
             i64::MAX

@@ -92,6 +92,22 @@ pub fn max_gain(params: &ModelParams, e: Impaired) -> f64 {
 /// Scores a hypothesis from its impaired dependents (those still to explain) and the
 /// histogram of its healthy observed dependents.
 pub fn fit(params: &ModelParams, impaired: &[Impaired], healthy: &[u32; BUCKETS]) -> Fit {
+    fit_unfolding(params, impaired, healthy, healthy, 1.0)
+}
+
+/// [`fit`] for a failure that may still be unfolding: a dependent it hits is detected only
+/// with probability `due` by now, so a healthy dependent counts `ln(1 − ρ·w·due)`, except the
+/// `settled` ones (a sub-histogram of `healthy`), which count in full. With `due = 1` this is
+/// [`fit`]; with `due = 0` unsettled healthy dependents are no evidence at all. Used only for
+/// what a rival may yet become (docs/attribution.md, "Rivals that may still be unfolding").
+pub fn fit_unfolding(
+    params: &ModelParams,
+    impaired: &[Impaired],
+    healthy: &[u32; BUCKETS],
+    settled: &[u32; BUCKETS],
+    due: f64,
+) -> Fit {
+    let due = due.clamp(0.0, 1.0);
     let eps = params.background_rate;
     let mut imp_hist = [[0u32; Compat::LEVELS]; BUCKETS];
     for e in impaired {
@@ -107,8 +123,12 @@ pub fn fit(params: &ModelParams, impaired: &[Impaired], healthy: &[u32; BUCKETS]
                     s += k as f64 * ((eps + (1.0 - eps) * rho * w * level.ratio()) / eps).ln();
                 }
             }
-            if healthy[b] > 0 {
-                s += healthy[b] as f64 * (1.0 - rho * w).ln();
+            let settled = settled[b].min(healthy[b]);
+            if settled > 0 {
+                s += settled as f64 * (1.0 - rho * w).ln();
+            }
+            if healthy[b] > settled {
+                s += (healthy[b] - settled) as f64 * (1.0 - rho * w * due).ln();
             }
         }
         s
@@ -232,6 +252,24 @@ mod tests {
             (fits - implausible - 10f64.ln()).abs() < 0.3,
             "{fits} {implausible}"
         );
+    }
+
+    #[test]
+    fn an_unfolding_failure_counts_only_its_unsettled_healthy_dependents_as_due() {
+        let imp = sure(3);
+        let h = healthy(15);
+        let full = fit(&P, &imp, &h).score;
+        assert_eq!(fit_unfolding(&P, &imp, &h, &healthy(0), 1.0).score, full);
+        assert_eq!(fit_unfolding(&P, &imp, &h, &h, 0.25).score, full);
+        let mut last = f64::INFINITY;
+        for due in [0.0, 0.25, 0.5, 0.75, 1.0] {
+            let s = fit_unfolding(&P, &imp, &h, &healthy(0), due).score;
+            assert!(s <= last + 1e-9, "due {due}: {s} after {last}");
+            last = s;
+        }
+        // With nothing due, healthy dependents are no evidence.
+        let none = fit_unfolding(&P, &imp, &h, &healthy(0), 0.0).score;
+        assert!((none - fit(&P, &imp, &healthy(0)).score).abs() < 1e-9);
     }
 
     #[test]

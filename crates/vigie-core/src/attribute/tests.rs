@@ -1084,3 +1084,95 @@ fn a_component_has_one_open_incident_and_is_not_named_again_on_judged_impairment
     let out = run(true);
     assert_eq!(named(&out, "cloudflare"), 2, "{out:?}");
 }
+
+/// A CDN with eighteen dependents, three of which also use a database with five.
+fn unfolding_world() -> World {
+    World::new()
+        .component_of("cdn", ComponentKind::Cdn)
+        .component_of("cloud/db", ComponentKind::ManagedService)
+        .services("both", 3, &[("cdn", 1.0), ("cloud/db", 1.0)])
+        .services("db", 2, &[("cloud/db", 1.0)])
+        .services("web", 15, &[("cdn", 1.0)])
+}
+
+#[test]
+fn a_small_component_is_not_named_while_a_larger_failure_may_still_be_unfolding() {
+    // Seed 24007: the first three detected dependents of a CDN failure are three of the five
+    // dependents of a database. Ten seconds later four more of the CDN's dependents fail.
+    let w = unfolding_world();
+    let mut a = w.attributor();
+    let mut ids = IncidentIds::default();
+    let start = 3600;
+    let mut imp: Vec<(String, Timestamp)> = vec![
+        ("both0".into(), t(start - 30)),
+        ("both1".into(), t(start)),
+        ("both2".into(), t(start)),
+    ];
+    let out = a.tick(t(start), &health_since(&w, &imp), &mut ids);
+    assert!(opened(&out).is_empty(), "{out:?}");
+    imp.extend(names("web", 0..4).into_iter().map(|s| (s, t(start + 10))));
+    let out = a.tick(t(start + 10), &health_since(&w, &imp), &mut ids);
+    let o = opened(&out);
+    assert_eq!(o.len(), 1, "{out:?}");
+    assert_eq!(o[0].0, "cdn");
+
+    // The same first tick when the database really failed: the CDN's other dependents stay
+    // healthy, and once their detection is due the database is named, within half a minute.
+    let mut b = w.attributor();
+    let mut ids = IncidentIds::default();
+    let imp = &imp[..3];
+    let mut named = None;
+    for s in (start..=start + 30).step_by(10) {
+        let out = b.tick(t(s), &health_since(&w, imp), &mut ids);
+        if let Some(o) = opened(&out).first() {
+            assert_eq!(o.0, "cloud/db", "{out:?}");
+            named = Some(s - start);
+            break;
+        }
+    }
+    assert!(named.is_some_and(|d| d > 0), "named after {named:?} s");
+}
+
+#[test]
+fn detection_due_rises_from_the_onset_to_one() {
+    let mut last = 0.0;
+    for ms in (0..=400_000).step_by(5_000) {
+        let due = detection_due(ms);
+        assert!((last..=1.0).contains(&due), "{ms} ms: {due} after {last}");
+        last = due;
+    }
+    assert!(detection_due(0) > 0.0 && detection_due(0) < 0.5);
+    assert_eq!(detection_due(LATE_AFTER_ONSET_MS), 1.0);
+}
+
+#[test]
+fn a_failure_may_unfold_only_beyond_the_cause_s_own_dependents() {
+    // Seed 10001: the first five detected dependents of a region failure are three of its
+    // database's fifteen and two others. The database may still be unfolding, but its healthy
+    // dependents all rely on the region too and weigh against both claims alike: the region
+    // is named on the first tick, as it would be later.
+    let w = World::new()
+        .component_of("aws/r1", ComponentKind::Region)
+        .component_of("aws/r1/db", ComponentKind::ManagedService)
+        .services("db", 15, &[("aws/r1/db", 1.0)])
+        .services("app", 28, &[("aws/r1", 1.0)]);
+    let mut a = w.attributor();
+    let start = 3600;
+    let mut imp: Vec<(String, Timestamp)> = names("db", 0..3)
+        .into_iter()
+        .map(|s| (s, t(start)))
+        .collect();
+    imp.extend(names("app", 0..2).into_iter().map(|s| (s, t(start))));
+    let out = a.tick(
+        t(start),
+        &health_since(&w, &imp),
+        &mut IncidentIds::default(),
+    );
+    let o = opened(&out);
+    assert_eq!(o.len(), 1, "{out:?}");
+    assert_eq!(o[0].0, "aws/r1");
+    assert!(
+        o[0].1 >= AttributionParams::default().open_confidence,
+        "{o:?}"
+    );
+}
