@@ -298,7 +298,7 @@ pub struct Attributor {
     established: Vec<bool>,
     /// The time of the tick being explained (ms).
     now: i64,
-    /// Scratch: the services relying on the cause whose rivals are being judged.
+    /// Scratch: the services relying on the service hypothesis whose rivals are being judged.
     relies_on_cause: Vec<bool>,
 }
 
@@ -789,12 +789,13 @@ impl Attributor {
                     .fresh
                     .onset
                     .map_or(1.0, |onset| detection_due(self.now.saturating_sub(onset)));
+                let cause_kind = candidates[b].kind;
                 let (score, settled) = if due < 1.0 {
-                    if !cause_marked {
-                        self.mark_relying_on(candidates[b].kind, true);
+                    if let (false, CauseKind::Service(u)) = (cause_marked, cause_kind) {
+                        self.mark_relying_on_service(u, true);
                         cause_marked = true;
                     }
-                    let settled = self.healthy_relying_on_cause(c.kind);
+                    let settled = self.healthy_relying_on(c.kind, cause_kind);
                     impaired_ev.clear();
                     impaired_ev.extend(live_ev.iter().map(Evidence::impaired));
                     let fit =
@@ -812,8 +813,8 @@ impl Attributor {
                     live: live_ev,
                 });
             }
-            if cause_marked {
-                self.mark_relying_on(candidates[b].kind, false);
+            if let (true, CauseKind::Service(u)) = (cause_marked, candidates[b].kind) {
+                self.mark_relying_on_service(u, false);
             }
             let confidence = posterior_share(sb, rivals.iter().map(|r| r.score));
             for &s in &explained {
@@ -873,30 +874,33 @@ impl Attributor {
         picks
     }
 
-    /// Sets `relies_on_cause` for every service relying on the hypothesis (`on`), or clears it.
-    fn mark_relying_on(&mut self, kind: CauseKind, on: bool) {
-        let mark = &mut self.relies_on_cause;
-        match kind {
-            CauseKind::Component(c) => {
-                for r in self.graph.dependents(c) {
-                    mark[r.ix as usize] = on;
-                }
-            }
-            CauseKind::Service(u) => {
-                mark[u as usize] = on;
-                for r in self.graph.service_blast_radius(u) {
-                    mark[r.ix as usize] = on;
-                }
-            }
+    /// Sets `relies_on_cause` for the service and every service relying on it (`on`), or
+    /// clears it.
+    fn mark_relying_on_service(&mut self, u: ServiceIx, on: bool) {
+        self.relies_on_cause[u as usize] = on;
+        for r in self.graph.service_blast_radius(u) {
+            self.relies_on_cause[r.ix as usize] = on;
         }
     }
 
-    /// The hypothesis's healthy observed dependents marked in `relies_on_cause`, by bucket.
-    fn healthy_relying_on_cause(&self, kind: CauseKind) -> [u32; BUCKETS] {
+    /// The healthy observed dependents of hypothesis `kind` that rely on `cause` too, by
+    /// bucket. For a service cause, `relies_on_cause` must be marked.
+    fn healthy_relying_on(&self, kind: CauseKind, cause: CauseKind) -> [u32; BUCKETS] {
         let mut hist = [0u32; BUCKETS];
         let mut count = |r: &crate::graph::Reach| {
             let s = r.ix as usize;
-            if self.relies_on_cause[s] && self.observed[s] && !self.impaired[s] {
+            if !self.observed[s] || self.impaired[s] {
+                return;
+            }
+            let relies = match cause {
+                CauseKind::Component(c) => self
+                    .graph
+                    .component_closure(r.ix)
+                    .binary_search_by_key(&c, |x| x.ix)
+                    .is_ok(),
+                CauseKind::Service(_) => self.relies_on_cause[s],
+            };
+            if relies {
                 hist[score::bucket(r.confidence) as usize] += 1;
             }
         };
