@@ -540,6 +540,14 @@ impl DependencyGraph {
         &self.closure[a as usize..b as usize]
     }
 
+    /// Does service `s` rely on component `c` (directly, through another service, or on one of
+    /// its descendants)?
+    pub fn relies_on(&self, s: ServiceIx, c: ComponentIx) -> bool {
+        self.component_closure(s)
+            .binary_search_by_key(&c, |r| r.ix)
+            .is_ok()
+    }
+
     /// The blast radius: every service relying on the component (or on one of its
     /// descendants), sorted by service index.
     pub fn dependents(&self, c: ComponentIx) -> &[Reach] {

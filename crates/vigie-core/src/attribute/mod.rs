@@ -893,11 +893,7 @@ impl Attributor {
                 return;
             }
             let relies = match cause {
-                CauseKind::Component(c) => self
-                    .graph
-                    .component_closure(r.ix)
-                    .binary_search_by_key(&c, |x| x.ix)
-                    .is_ok(),
+                CauseKind::Component(c) => self.graph.relies_on(r.ix, c),
                 CauseKind::Service(_) => self.relies_on_cause[s],
             };
             if relies {
@@ -1144,11 +1140,7 @@ fn count_independent(
                 .iter()
                 .any(|edge| match edge.target {
                     crate::graph::Target::Service(d) => {
-                        impaired[d as usize]
-                            && graph
-                                .component_closure(d)
-                                .binary_search_by_key(&c, |r| r.ix)
-                                .is_ok()
+                        impaired[d as usize] && graph.relies_on(d, c)
                     }
                     crate::graph::Target::Component(_) => false,
                 })
