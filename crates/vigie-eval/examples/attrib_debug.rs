@@ -38,9 +38,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             break;
         }
         let s = ix[v["service"].as_str().unwrap_or_default()];
-        health[s].state =
-            State::parse(v["state"].as_str().unwrap_or_default()).unwrap_or(State::Unknown);
-        health[s].since = Some(t);
+        let state = State::parse(v["state"].as_str().unwrap_or_default()).unwrap_or(State::Unknown);
+        // As the engine's `impaired_since`: degraded → major_outage keeps the onset.
+        if !(health[s].state.is_impaired() && state.is_impaired()) {
+            health[s].since = Some(t);
+        }
+        health[s].state = state;
         // The symptom as of the state change, from "probes fail from 2 of 3 vantages (tls)".
         let cause = v["cause"].as_str().unwrap_or_default();
         health[s].symptom = ProbeError::ALL
