@@ -146,6 +146,21 @@ fn html(status: StatusCode, lang: Lang, remember: Option<Lang>, body: String) ->
     resp
 }
 
+/// A page from its view, or the error page when the view could not be built.
+fn page<V>(
+    state: &AppState,
+    lang: Lang,
+    remember: Option<Lang>,
+    path: &str,
+    view: Result<V, ApiError>,
+    render: impl FnOnce(&V, Lang, &str) -> String,
+) -> Response {
+    match view {
+        Ok(view) => html(StatusCode::OK, lang, remember, render(&view, lang, path)),
+        Err(e) => error_html(state, lang, path, &e),
+    }
+}
+
 fn error_html(state: &AppState, lang: Lang, path: &str, err: &ApiError) -> Response {
     let (key, detail) = match err {
         ApiError::NotFound(what) => ("error.not_found", what.clone()),
@@ -331,15 +346,8 @@ pub async fn service(
 ) -> Response {
     let (lang, remember) = language(&query, &headers);
     let path = format!("/s/{id}");
-    match service_view(&state, &id, &query, client.ok()).await {
-        Ok(view) => html(
-            StatusCode::OK,
-            lang,
-            remember,
-            pages::service::render(&view, lang, &path),
-        ),
-        Err(e) => error_html(&state, lang, &path, &e),
-    }
+    let view = service_view(&state, &id, &query, client.ok()).await;
+    page(&state, lang, remember, &path, view, pages::service::render)
 }
 
 /// Mean of successes' latency and availability per bucket, from per-minute aggregates.
@@ -779,15 +787,15 @@ pub async fn component(
 ) -> Response {
     let (lang, remember) = language(&query, &headers);
     let path = format!("/c/{id}");
-    match component_view(&state, &id).await {
-        Ok(view) => html(
-            StatusCode::OK,
-            lang,
-            remember,
-            pages::component::render(&view, lang, &path),
-        ),
-        Err(e) => error_html(&state, lang, &path, &e),
-    }
+    let view = component_view(&state, &id).await;
+    page(
+        &state,
+        lang,
+        remember,
+        &path,
+        view,
+        pages::component::render,
+    )
 }
 
 async fn component_view(state: &AppState, id: &str) -> Result<ComponentView, ApiError> {
@@ -910,15 +918,8 @@ pub async fn incident(
 ) -> Response {
     let (lang, remember) = language(&query, &headers);
     let path = format!("/incidents/{id}");
-    match incident_view(&state, &id).await {
-        Ok(view) => html(
-            StatusCode::OK,
-            lang,
-            remember,
-            pages::incident::render(&view, lang, &path),
-        ),
-        Err(e) => error_html(&state, lang, &path, &e),
-    }
+    let view = incident_view(&state, &id).await;
+    page(&state, lang, remember, &path, view, pages::incident::render)
 }
 
 async fn incident_view(state: &AppState, id: &str) -> Result<IncidentView, ApiError> {
