@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""How long after a failure becomes visible are its dependents detected?
+
+usage: detection-delays.py SCENARIO_DIR OUTPUT_DIR
+
+SCENARIO_DIR holds NAME.truth.json files (as written by `vigie scenario generate`),
+OUTPUT_DIR the replay outputs NAME.out.jsonl (as written by `vigie eval scenarios DIR
+--outputs OUTPUT_DIR`). For every component incident with at least two affected services
+detected (turning impaired in [start - 2 min, end + 10 min], the window of the scorer), each
+detected service's delay is measured from the incident's second detection, the earliest
+moment attribution can see two of them. Prints, for services detected by probes, by reports
+alone ("no live probes" in the state's cause) and for all, the share detected by each delay:
+the detection-due share F(Δ) of docs/attribution.md and its tail. Python 3 standard library.
+"""
+import datetime as dt
+import glob
+import json
+import os
+import sys
+
+STEPS_S = (0, 30, 60, 90, 120, 180, 240, 300, 360, 480, 600, 900)
+
+
+def parse_time(s):
+    return dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+
+def incident_delays(truth, states):
+    for inc in truth:
+        if len(inc["affected"]) < 2:
+            continue
+        start, end = parse_time(inc["start"]), parse_time(inc["end"])
+        lo, hi = start - dt.timedelta(minutes=2), end + dt.timedelta(minutes=10)
+        first = {}
+        for at, service, how in states:
+            if service in inc["affected"] and service not in first and lo <= at <= hi:
+                first[service] = (at, how)
+        if len(first) < 2:
+            continue
+        detections = sorted(first.values())
+        second = detections[1][0]
+        for at, how in detections:
+            yield (at - second).total_seconds(), how
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__.strip().splitlines()[2])
+    scenarios, outputs = sys.argv[1], sys.argv[2]
+    rows = []
+    truths = sorted(glob.glob(os.path.join(scenarios, "*.truth.json")))
+    if not truths:
+        sys.exit(f"no *.truth.json in {scenarios}")
+    for truth_file in truths:
+        name = os.path.basename(truth_file)[: -len(".truth.json")]
+        out_file = os.path.join(outputs, name + ".out.jsonl")
+        if not os.path.exists(out_file):
+            sys.exit(f"{out_file}: missing (run vigie eval scenarios --outputs first)")
+        with open(truth_file) as f:
+            truth = json.load(f)["incidents"]
+        states = []
+        with open(out_file) as f:
+            for n, line in enumerate(f, 1):
+                try:
+                    o = json.loads(line)
+                except json.JSONDecodeError as e:
+                    sys.exit(f"{out_file}:{n}: {e}")
+                if (
+                    o.get("type") == "service_state"
+                    and o.get("state") in ("degraded", "major_outage")
+                    and o.get("previous") not in ("degraded", "major_outage")
+                ):
+                    how = "reports" if "no live probes" in o.get("cause", "") else "probes"
+                    states.append((parse_time(o["at"]), o["service"], how))
+        rows.extend(incident_delays(truth, states))
+    print("detected by   n     " + " ".join(f"{s:>5}s" for s in STEPS_S))
+    for kind in ("probes", "reports", "all"):
+        delays = [d for d, how in rows if kind in ("all", how)]
+        if not delays:
+            continue
+        shares = [sum(1 for d in delays if d <= s) / len(delays) for s in STEPS_S]
+        print(f"{kind:<12} {len(delays):>5}  " + " ".join(f"{x:6.3f}" for x in shares))
+
+
+if __name__ == "__main__":
+    main()
