@@ -148,6 +148,13 @@ pub const STALE_BEFORE_ONSET_MS: i64 = 5 * MINUTE_MS;
 /// are exempt: once a failure is established, dependents that join late are explained by it.
 pub const LATE_AFTER_ONSET_MS: i64 = 5 * MINUTE_MS;
 
+/// The same end for a dependent impaired by its reports alone (no failing probe, so no
+/// symptom): reports show a common failure later than probes do. Measured with
+/// `scripts/detection-delays.py` from a failure's second detection: probe-detected
+/// dependents are 99.9% impaired within 5 min, report-detected ones 93.4% within 5 min and
+/// 97.5% within 8 over 400 untuned scenarios (docs/attribution.md, "Known limits").
+pub const LATE_REPORTED_AFTER_ONSET_MS: i64 = 8 * MINUTE_MS;
+
 /// How far a failure's dependents are detected, by time since its onset (the upper median of
 /// its impaired dependents' onsets): (elapsed ms, share of the dependents it hits that are
 /// impaired by then), interpolated linearly, 1 from the last point on. Measured on the
@@ -257,7 +264,10 @@ struct Candidate {
 #[derive(Clone, Copy, Debug)]
 struct Fresh {
     from: i64,
+    /// The end for a dependent whose probes fail (it has a symptom).
     until: i64,
+    /// The end for a dependent impaired by its reports alone, which are slower to show.
+    until_reported: i64,
     /// The candidate's onset, when at least two residual dependents have one.
     onset: Option<i64>,
 }
@@ -266,6 +276,7 @@ impl Fresh {
     const ALWAYS: Fresh = Fresh {
         from: i64::MIN,
         until: i64::MAX,
+        until_reported: i64::MAX,
         onset: None,
     };
 }
@@ -647,7 +658,7 @@ impl Attributor {
                 cand.upper_bound = -p.model.cause_cost;
                 cand.fresh = fresh_window(cand, &self.remaining, &self.since);
                 for e in &cand.evidence {
-                    if live(&self.remaining, &self.since, cand.fresh, e) {
+                    if live(&self.remaining, &self.since, &self.symptom, cand.fresh, e) {
                         cand.remaining += 1;
                         cand.upper_bound += gain[e.bucket as usize][e.compat.index()];
                     }
@@ -680,7 +691,9 @@ impl Attributor {
                     impaired_ev.extend(
                         cand.evidence
                             .iter()
-                            .filter(|e| live(&self.remaining, &self.since, cand.fresh, e))
+                            .filter(|e| {
+                                live(&self.remaining, &self.since, &self.symptom, cand.fresh, e)
+                            })
                             .map(Evidence::impaired),
                     );
                     let fit = score::fit(&p.model, &impaired_ev, &cand.healthy);
@@ -689,6 +702,7 @@ impl Attributor {
                         &self.impaired,
                         &self.remaining,
                         &self.since,
+                        &self.symptom,
                         cand,
                     );
                     cand.fit = Some((fit, independent));
@@ -742,7 +756,15 @@ impl Attributor {
             let explained: Vec<ServiceIx> = candidates[b]
                 .evidence
                 .iter()
-                .filter(|e| live(&self.remaining, &self.since, candidates[b].fresh, e))
+                .filter(|e| {
+                    live(
+                        &self.remaining,
+                        &self.since,
+                        &self.symptom,
+                        candidates[b].fresh,
+                        e,
+                    )
+                })
                 .map(|e| e.service)
                 .collect();
             for &s in &explained {
@@ -764,7 +786,7 @@ impl Attributor {
                     .evidence
                     .iter()
                     .filter(|e| {
-                        live(&self.remaining, &self.since, c.fresh, e)
+                        live(&self.remaining, &self.since, &self.symptom, c.fresh, e)
                             && self.scratch[e.service as usize]
                     })
                     .count();
@@ -778,7 +800,7 @@ impl Attributor {
                 let live_ev: Vec<Evidence> = c
                     .evidence
                     .iter()
-                    .filter(|e| live(&self.remaining, &self.since, c.fresh, e))
+                    .filter(|e| live(&self.remaining, &self.since, &self.symptom, c.fresh, e))
                     .copied()
                     .collect();
                 // A rival whose failure may still be unfolding is judged by what it may
@@ -849,7 +871,7 @@ impl Attributor {
                         .evidence
                         .iter()
                         .filter(|e| {
-                            live(&self.remaining, &self.since, cand.fresh, e)
+                            live(&self.remaining, &self.since, &self.symptom, cand.fresh, e)
                                 && e.compat != Compat::Fits
                         })
                         .count(),
@@ -1047,7 +1069,8 @@ fn prefer(
 
 /// The window in which the candidate's residual impaired dependents are fresh evidence,
 /// around its onset (the upper median of its residual dependents' impairment onsets): from
-/// [`STALE_BEFORE_ONSET_MS`] before it to [`LATE_AFTER_ONSET_MS`] after it (no end for an
+/// [`STALE_BEFORE_ONSET_MS`] before it to [`LATE_AFTER_ONSET_MS`] after it, or
+/// [`LATE_REPORTED_AFTER_ONSET_MS`] for a dependent impaired by reports alone (no end for an
 /// established component). A service failing for an hour is not evidence that a component
 /// failed now, nor is one that failed ten minutes after the others; services explained by an
 /// accepted cause take no part in the onset. Dependents outside the window count neither as
@@ -1064,23 +1087,38 @@ fn fresh_window(cand: &Candidate, remaining: &[bool], since: &[Option<Timestamp>
     }
     onsets.sort_unstable();
     let onset = onsets[onsets.len() / 2];
+    let end = |late: i64| {
+        if cand.established {
+            i64::MAX
+        } else {
+            onset.saturating_add(late)
+        }
+    };
     Fresh {
         onset: Some(onset),
         from: onset.saturating_sub(STALE_BEFORE_ONSET_MS),
-        until: if cand.established {
-            i64::MAX
-        } else {
-            onset.saturating_add(LATE_AFTER_ONSET_MS)
-        },
+        until: end(LATE_AFTER_ONSET_MS),
+        until_reported: end(LATE_REPORTED_AFTER_ONSET_MS),
     }
 }
 
 /// Is this evidence still to explain and fresh for its candidate?
-fn live(remaining: &[bool], since: &[Option<Timestamp>], fresh: Fresh, e: &Evidence) -> bool {
-    remaining[e.service as usize]
-        && since[e.service as usize].is_none_or(|t| {
+fn live(
+    remaining: &[bool],
+    since: &[Option<Timestamp>],
+    symptom: &[Option<ProbeError>],
+    fresh: Fresh,
+    e: &Evidence,
+) -> bool {
+    let s = e.service as usize;
+    remaining[s]
+        && since[s].is_none_or(|t| {
             let t = t.as_millis();
-            fresh.from <= t && t <= fresh.until
+            let until = match symptom[s] {
+                Some(_) => fresh.until,
+                None => fresh.until_reported,
+            };
+            fresh.from <= t && t <= until
         })
 }
 
@@ -1123,6 +1161,7 @@ fn count_independent(
     impaired: &[bool],
     remaining: &[bool],
     since: &[Option<Timestamp>],
+    symptom: &[Option<ProbeError>],
     cand: &Candidate,
 ) -> usize {
     let CauseKind::Component(c) = cand.kind else {
@@ -1130,7 +1169,7 @@ fn count_independent(
     };
     cand.evidence
         .iter()
-        .filter(|e| live(remaining, since, cand.fresh, e))
+        .filter(|e| live(remaining, since, symptom, cand.fresh, e))
         .filter(|e| {
             if e.direct {
                 return true;

@@ -696,22 +696,33 @@ fn widget_world() -> World {
 #[test]
 fn a_dependent_impaired_long_after_the_others_is_no_evidence() {
     let w = widget_world();
-    let late_s = LATE_AFTER_ONSET_MS / 1000;
-    // wd2 fails ten minutes after wd0 and wd1: its own failure, not the widget's.
-    // Just within the window, the three fail together.
-    for (gap_s, blamed) in [(late_s + 60, false), (late_s - 60, true)] {
-        let mut a = w.attributor();
-        let imp = vec![
-            ("wd0".to_string(), t(0)),
-            ("wd1".to_string(), t(30)),
-            ("wd2".to_string(), t(30 + gap_s)),
-        ];
-        let out = a.tick(
-            t(60 + gap_s),
-            &health_since(&w, &imp),
-            &mut IncidentIds::default(),
-        );
-        assert_eq!(!opened(&out).is_empty(), blamed, "gap {gap_s} s: {out:?}");
+    // wd2 fails well after wd0 and wd1: its own failure, not the widget's. Just within the
+    // window, the three fail together. A dependent whose probes fail (it has a symptom) has
+    // the shorter window; one impaired by its reports alone, which show a failure later, the
+    // longer one.
+    for (symptom, late_ms) in [
+        (Some(ProbeError::Timeout), LATE_AFTER_ONSET_MS),
+        (None, LATE_REPORTED_AFTER_ONSET_MS),
+    ] {
+        let late_s = late_ms / 1000;
+        for (gap_s, blamed) in [(late_s + 60, false), (late_s - 60, true)] {
+            let mut a = w.attributor();
+            let imp = vec![
+                ("wd0".to_string(), t(0)),
+                ("wd1".to_string(), t(30)),
+                ("wd2".to_string(), t(30 + gap_s)),
+            ];
+            let mut health = health_since(&w, &imp);
+            for h in health.iter_mut().filter(|h| h.impaired()) {
+                h.symptom = symptom;
+            }
+            let out = a.tick(t(60 + gap_s), &health, &mut IncidentIds::default());
+            assert_eq!(
+                !opened(&out).is_empty(),
+                blamed,
+                "{symptom:?}, gap {gap_s} s: {out:?}"
+            );
+        }
     }
 }
 
