@@ -359,16 +359,30 @@ fn ids_of(graph: &DependencyGraph, services: &[ServiceIx]) -> Vec<String> {
     v
 }
 
-/// "37 of 41 dependents impaired; 3 of 912 other services impaired", plus the estimated share
-/// hit when the failure is partial, the errors the explained services' probes see (and how
-/// many of them do not fit this kind of failure), and the official status when one is known.
+/// "37 of 41 dependents impaired; 3 of 912 other services impaired", with how many of those
+/// dependents it explains when not all (the others are stale, late or another cause's), plus
+/// the estimated share hit when the failure is partial, the errors the explained services'
+/// probes see (and how many of them do not fit this kind of failure), and the official
+/// status when one is known.
 pub fn explain(graph: &DependencyGraph, cause: &Cause, official: Option<String>) -> String {
     let name = match cause.kind {
         CauseKind::Component(c) => graph.component(c).id.as_str(),
         CauseKind::Service(s) => graph.service_id(s),
     };
+    let unexplained = cause
+        .dependents_impaired
+        .saturating_sub(cause.explained.len());
+    let unexplained = if unexplained > 0 {
+        let have = if unexplained == 1 { "has" } else { "have" };
+        format!(
+            ", {} of them explained by it ({unexplained} began at another time or {have} another cause)",
+            cause.explained.len()
+        )
+    } else {
+        String::new()
+    };
     let mut text = format!(
-        "{} of {} dependents of {name} impaired; {} of {} other services impaired",
+        "{} of {} dependents of {name} impaired{unexplained}; {} of {} other services impaired",
         cause.dependents_impaired, cause.dependents, cause.others_impaired, cause.others
     );
     if cause.hit_share < 0.75 {

@@ -622,6 +622,42 @@ fn stale_impairments_are_not_fresh_evidence() {
 }
 
 #[test]
+fn the_explanation_says_which_impaired_dependents_the_cause_does_not_explain() {
+    let w = cloud_world()
+        .component("widget")
+        .services("wd", 4, &[("widget", 1.0)]);
+    let mut a = w.attributor();
+    // wd0 has been failing for an hour on its own; wd1 and wd2 fail now.
+    let imp = vec![
+        ("wd0".to_string(), t(0)),
+        ("wd1".to_string(), t(3590)),
+        ("wd2".to_string(), t(3600)),
+    ];
+    let out = a.tick(
+        t(3630),
+        &health_since(&w, &imp),
+        &mut IncidentIds::default(),
+    );
+    let o = opened(&out);
+    assert_eq!(o.len(), 1, "{out:?}");
+    assert_eq!(o[0].2, vec!["wd1".to_string(), "wd2".to_string()]);
+    let explanation = out
+        .iter()
+        .find_map(|o| match o {
+            Output::IncidentOpened { explanation, .. } => explanation.clone(),
+            _ => None,
+        })
+        .unwrap_or_default();
+    assert!(
+        explanation.starts_with(
+            "3 of 4 dependents of widget impaired, 2 of them explained by it (1 began at \
+             another time or has another cause); 0 of 97 other services impaired"
+        ),
+        "{explanation}"
+    );
+}
+
+#[test]
 fn two_fresh_co_failing_dependents_of_a_specific_component_open_at_once() {
     let w = cloud_world().component("aws/us-east-1/sqs").services(
         "sq",
