@@ -116,6 +116,16 @@ fn opened(out: &[Output]) -> Vec<(String, f64, Vec<String>)> {
 
 /// A world like the real one: a CDN, a cloud with a region and a managed service in it, and
 /// services spread over them.
+/// The explanation of the first incident opened (empty if none).
+fn first_explanation(out: &[Output]) -> String {
+    out.iter()
+        .find_map(|o| match o {
+            Output::IncidentOpened { explanation, .. } => explanation.clone(),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
 fn cloud_world() -> World {
     World::new()
         .component("fastly")
@@ -150,13 +160,7 @@ fn single_cause_names_the_component_with_an_explanation() {
     assert!(o[0].1 >= 0.9, "confidence {}", o[0].1);
     assert_eq!(o[0].2.len(), 30);
     assert!(!o[0].2.contains(&"cf3".to_string()));
-    let explanation = out
-        .iter()
-        .find_map(|o| match o {
-            Output::IncidentOpened { explanation, .. } => explanation.clone(),
-            _ => None,
-        })
-        .unwrap();
+    let explanation = first_explanation(&out);
     assert!(
         explanation
             .starts_with("30 of 35 dependents of fastly impaired; 1 of 62 other services impaired"),
@@ -641,13 +645,7 @@ fn the_explanation_says_which_impaired_dependents_the_cause_does_not_explain() {
     let o = opened(&out);
     assert_eq!(o.len(), 1, "{out:?}");
     assert_eq!(o[0].2, vec!["wd1".to_string(), "wd2".to_string()]);
-    let explanation = out
-        .iter()
-        .find_map(|o| match o {
-            Output::IncidentOpened { explanation, .. } => explanation.clone(),
-            _ => None,
-        })
-        .unwrap_or_default();
+    let explanation = first_explanation(&out);
     assert!(
         explanation.starts_with(
             "3 of 4 dependents of widget impaired, 2 of them explained by it (1 began at \
