@@ -31,7 +31,8 @@ use crate::time::{Timestamp, MINUTE_MS};
 pub use fusion::{FusionParams, Rule};
 pub use incidents::ServiceIncident;
 pub use probes::{
-    CheckMachine, ProbeParams, ProbeThresholds, ProbeVerdict, VantageCheck, VantageVerdict,
+    CheckMachine, Footprint, ProbeParams, ProbeThresholds, ProbeVerdict, VantageCheck,
+    VantageVerdict,
 };
 pub use reports::{MinuteCounts, ReportParams, SurgeScreen, KIND_SLOTS};
 
@@ -87,6 +88,9 @@ pub struct ServiceHealth {
     /// check (how the service fails, which attribution weighs). Kept while the service stays
     /// impaired after its probes pass again (its recovery hold).
     pub symptom: Option<ProbeError>,
+    /// While probes fail from some but not all live vantages: which ones (kept, like
+    /// `symptom`, through the recovery hold).
+    pub footprint: Option<Footprint>,
 }
 
 /// The engine refused a request.
@@ -206,6 +210,7 @@ impl Engine {
                 impaired_since: None,
                 incident: None,
                 symptom: None,
+                footprint: None,
             })
             .collect();
         let mut components = Interner::with_capacity(topology.components.len());
@@ -567,13 +572,17 @@ impl Engine {
         h.impaired_since = slot.impaired_since;
         h.incident = slot.incident.as_ref().map(|i| i.id);
         let probe = slot.probes.verdict();
+        // Probes passing again while the service is still impaired (its recovery hold) do not
+        // erase how and where it failed.
+        let hold = slot.state.is_impaired();
         h.symptom = match probe.error.filter(|_| probe.failing > 0) {
             Some(error) => Some(error),
-            // Probes passing again while the service is still impaired (its recovery hold)
-            // do not erase how it failed.
-            None if slot.state.is_impaired() => h.symptom,
+            None if hold => h.symptom,
             None => None,
         };
+        if probe.failing > 0 || !hold {
+            h.footprint = probe.footprint();
+        }
 
         if let Some(inc) = resolved {
             if self.params.keep_resolved_incidents > 0 {

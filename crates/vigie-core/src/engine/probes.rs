@@ -25,10 +25,36 @@
 //! votes only once its `down` episode holds [`ProbeParams::lone_vantage_extra_failures`] more
 //! failures than its threshold: one vantage's own network fails far more often than a
 //! service does while the others still reach it. Until then it too is only `unconfirmed`.
+//!
+//! The verdict also says *which* vantages fail ([`Footprint`]): services failing from the
+//! same few vantages at once point to a shared, regional cause, which attribution weighs.
 
 use crate::model::{ProbeError, State};
 use crate::signal::ProbeResult;
 use crate::time::{Timestamp, HOUR_MS, SECOND_MS};
+
+/// Which vantages see a service fail, when some but not all of its live ones do: `key`
+/// identifies the set of failing vantage names (equal sets, equal keys, whatever the order or
+/// the service); `failing` of the `live` vantages fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Footprint {
+    pub key: u64,
+    pub failing: u16,
+    pub live: u16,
+}
+
+/// A vantage name's share of a [`Footprint`] key: a well-mixed 64-bit hash, summed over the
+/// failing vantages so that the key does not depend on their order.
+fn vantage_key(name: &str) -> u64 {
+    // FNV-1a, then the splitmix64 finaliser so that sums of keys do not collide by accident.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
 
 /// How many consecutive results confirm a failure, and how many a recovery (each ≥ 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,6 +233,8 @@ impl CheckMachine {
 pub struct VantageCheck {
     check: Option<Box<str>>,
     vantage: Box<str>,
+    /// [`vantage_key`] of `vantage`.
+    vantage_key: u64,
     machine: CheckMachine,
     last_at: Timestamp,
     interval_ms: i64,
@@ -293,6 +321,8 @@ pub struct ProbeVerdict {
     pub error: Option<ProbeError>,
     /// Earliest first failure among the failing vantages.
     pub failing_since: Option<Timestamp>,
+    /// For the worst check: the sum of the failing vantages' keys (see [`Footprint`]).
+    pub failing_key: u64,
     /// The failures count only because a component the service depends on is blamed
     /// (the lowered bar of [`ServiceProbes::evaluate_with`]).
     pub upstream: bool,
@@ -309,12 +339,22 @@ impl Default for ProbeVerdict {
             slow: 0,
             error: None,
             failing_since: None,
+            failing_key: 0,
             upstream: false,
         }
     }
 }
 
 impl ProbeVerdict {
+    /// Which vantages fail, when some but not all of the live ones do.
+    pub fn footprint(&self) -> Option<Footprint> {
+        (self.failing > 0 && self.failing < self.live).then_some(Footprint {
+            key: self.failing_key,
+            failing: self.failing,
+            live: self.live,
+        })
+    }
+
     /// "2 of 3 vantages failing (http_status)" and the like.
     pub fn describe(&self) -> String {
         match self.state {
@@ -411,6 +451,7 @@ impl ServiceProbes {
                 self.entries.push(VantageCheck {
                     check: p.check.as_deref().map(Into::into),
                     vantage: p.vantage.as_str().into(),
+                    vantage_key: vantage_key(&p.vantage),
                     machine: CheckMachine::new(t),
                     last_at: p.at,
                     interval_ms: params.default_interval_ms,
@@ -498,6 +539,7 @@ impl ServiceProbes {
             let mut errors: [u16; ProbeError::ALL.len()] = [0; ProbeError::ALL.len()];
             let mut fresh_errors: [u16; ProbeError::ALL.len()] = [0; ProbeError::ALL.len()];
             let (mut fresh, mut fresh_since): (u16, Option<Timestamp>) = (0, None);
+            let mut fresh_key = 0u64;
             let mut latest_success: Option<Timestamp> = None;
             // Whether some `down` vantage has failed long enough to vote alone.
             let mut established = false;
@@ -516,6 +558,7 @@ impl ServiceProbes {
                 if e.is_fresh_failure(now, params) {
                     next_stale = next_stale.min(e.fresh_until(params).as_millis());
                     fresh += 1;
+                    fresh_key = fresh_key.wrapping_add(e.vantage_key);
                     if let Some(err) = e.last_error {
                         fresh_errors[err.index()] += 1;
                     }
@@ -527,6 +570,7 @@ impl ServiceProbes {
                 match e.verdict() {
                     VantageVerdict::Down => {
                         v.failing += 1;
+                        v.failing_key = v.failing_key.wrapping_add(e.vantage_key);
                         established |=
                             e.machine.down_failures() >= params.lone_vote_failures(e.thresholds());
                         if let Some(err) = e.last_error {
@@ -550,6 +594,7 @@ impl ServiceProbes {
                 // Independent vantages corroborate each other: confirmed at once.
                 v.failing += fresh;
                 v.corroborated = fresh;
+                v.failing_key = v.failing_key.wrapping_add(fresh_key);
                 for (c, f) in errors.iter_mut().zip(fresh_errors) {
                     *c += f;
                 }
@@ -568,6 +613,7 @@ impl ServiceProbes {
             } else if lone {
                 v.failing = 0;
                 v.failing_since = None;
+                v.failing_key = 0;
                 errors = [0; ProbeError::ALL.len()];
                 unconfirmed = unconfirmed.max(1);
             }
@@ -682,6 +728,48 @@ mod tests {
             t += 60;
         }
         s
+    }
+
+    #[test]
+    fn the_footprint_names_the_failing_vantages_whatever_the_service_or_order() {
+        let params = ProbeParams::default();
+        // Two services, their vantages first seen in different orders, fail from a and b.
+        let fail = |order: [&str; 3]| {
+            let mut s = warm(&order, 120, &params);
+            for t in [180, 240, 300] {
+                for v in order {
+                    s.observe(&probe(t, v, v == "c"), &params);
+                }
+            }
+            s.evaluate(Timestamp::from_secs(301), &params)
+        };
+        let (one, two) = (fail(["a", "b", "c"]), fail(["c", "b", "a"]));
+        assert_eq!((one.failing, one.live), (2, 3));
+        assert!(one.footprint().is_some());
+        assert_eq!(one.footprint(), two.footprint());
+        // Failing from b and c instead is another footprint.
+        let mut other = warm(&["a", "b", "c"], 120, &params);
+        for t in [180, 240, 300] {
+            for v in ["a", "b", "c"] {
+                other.observe(&probe(t, v, v == "a"), &params);
+            }
+        }
+        let other = other.evaluate(Timestamp::from_secs(301), &params);
+        assert_eq!(other.failing, 2);
+        assert_ne!(other.footprint(), one.footprint());
+        // Failing from every live vantage says nothing about where: no footprint.
+        let mut all = warm(&["a", "b", "c"], 120, &params);
+        for t in [180, 240, 300] {
+            for v in ["a", "b", "c"] {
+                all.observe(&probe(t, v, false), &params);
+            }
+        }
+        let all = all.evaluate(Timestamp::from_secs(301), &params);
+        assert_eq!((all.failing, all.footprint()), (3, None));
+        // Nor does passing everywhere.
+        let fine =
+            warm(&["a", "b", "c"], 300, &params).evaluate(Timestamp::from_secs(301), &params);
+        assert_eq!(fine.footprint(), None);
     }
 
     #[test]
