@@ -8,7 +8,7 @@
 //! its first minute (every impairment 30 s old, so rivals are judged as still unfolding).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use vigie_core::attribute::{AttributionParams, Attributor, ServiceHealth};
+use vigie_core::attribute::{AttributionParams, Attributor, Footprint, ServiceHealth};
 use vigie_core::model::{
     ComponentKind, ComponentSpec, Dependency, ProbeError, ServiceSpec, State, Topology,
 };
@@ -115,6 +115,13 @@ fn health(
                 incident: None,
                 // A mix of symptoms, so the symptom term is exercised too.
                 symptom: impaired.then_some(SYMPTOMS[i % SYMPTOMS.len()]),
+                // And every third one fails from one of three vantages only (the footprint
+                // term): three keys, so agreement groups form.
+                footprint: (impaired && i % 3 == 0).then_some(Footprint {
+                    key: (i % 9) as u64,
+                    failing: 1,
+                    live: 3,
+                }),
             }
         })
         .collect()

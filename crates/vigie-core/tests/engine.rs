@@ -487,6 +487,77 @@ fn a_blamed_dependency_corroborates_partial_probe_failures() {
     assert_eq!(engine.service("late").unwrap().state, State::Operational);
 }
 
+/// Where probes fail reaches attribution: two of a queue's ten dependents failing from the
+/// same one vantage of three point to a regional failure of the queue; failing from two
+/// different vantages they are two services' own troubles.
+#[test]
+fn services_failing_from_the_same_vantage_blame_what_they_share() {
+    let run_with = |vantages: [&str; 2]| {
+        let mut ids: Vec<String> = (0..10).map(|i| format!("q{i}")).collect();
+        ids.extend((0..20).map(|i| format!("web{i}")));
+        let topology = Topology {
+            services: ids
+                .iter()
+                .map(|id| ServiceSpec {
+                    id: id.clone(),
+                    name: id.clone(),
+                    depends_on: if id.starts_with('q') {
+                        vec![Dependency::declared("aws/us-east-1/sqs")]
+                    } else {
+                        vec![Dependency::declared("fastly")]
+                    },
+                })
+                .collect(),
+            components: vec![ComponentSpec {
+                id: "aws/us-east-1/sqs".into(),
+                kind: ComponentKind::ManagedService,
+                name: None,
+            }],
+        };
+        let mut engine = Engine::new(topology, EngineParams::default());
+        let mut signals = Vec::new();
+        let end = 15 * 60;
+        for m in 0..=end / 60 {
+            for (k, v) in ["paris", "tokyo", "ohio"].iter().enumerate() {
+                for id in &ids {
+                    let t = m * 60 + k as i64 * 2;
+                    let failing =
+                        (id == "q0" && *v == vantages[0]) || (id == "q1" && *v == vantages[1]);
+                    let ok = !(m >= 6 && failing);
+                    let mut signal = probe(t, id, v, ok);
+                    if let Signal::Probe(p) = &mut signal {
+                        p.error = (!ok).then_some(ProbeError::HttpStatus);
+                    }
+                    signals.push(signal);
+                }
+            }
+        }
+        let out = run(&mut engine, signals, end);
+        let blamed: Vec<String> = out
+            .iter()
+            .filter_map(|o| match o {
+                Output::IncidentOpened {
+                    scope: Scope::Component,
+                    component,
+                    ..
+                } => component.clone(),
+                _ => None,
+            })
+            .collect();
+        let health = engine.health();
+        (blamed, health[0], health[1])
+    };
+    let (blamed, q0, q1) = run_with(["tokyo", "tokyo"]);
+    assert!(q0.state.is_impaired() && q1.state.is_impaired());
+    assert!(q0.footprint.is_some());
+    assert_eq!(q0.footprint, q1.footprint);
+    assert_eq!(blamed, vec!["aws/us-east-1/sqs".to_string()]);
+    let (blamed, q0, q1) = run_with(["tokyo", "paris"]);
+    assert!(q0.state.is_impaired() && q1.state.is_impaired());
+    assert_ne!(q0.footprint, q1.footprint);
+    assert!(blamed.is_empty(), "{blamed:?}");
+}
+
 /// What failing probes see reaches attribution: two services of a managed database's four
 /// dependents failing together make the database the cause when they answer 5xx, and two
 /// lone failures when their certificates break, which a database cannot do.

@@ -20,6 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             watched: true,
             incident: None,
             symptom: None,
+            footprint: None,
         })
         .collect();
     let ix: std::collections::HashMap<String, usize> = topo

@@ -362,8 +362,8 @@ fn ids_of(graph: &DependencyGraph, services: &[ServiceIx]) -> Vec<String> {
 /// "37 of 41 dependents impaired; 3 of 912 other services impaired", with how many of those
 /// dependents it explains when not all (the others are stale, late or another cause's), plus
 /// the estimated share hit when the failure is partial, the errors the explained services'
-/// probes see (and how many of them do not fit this kind of failure), and the official
-/// status when one is known.
+/// probes see (and how many of them do not fit this kind of failure), how many of them fail
+/// from the same few vantages, and the official status when one is known.
 pub fn explain(graph: &DependencyGraph, cause: &Cause, official: Option<String>) -> String {
     let name = match cause.kind {
         CauseKind::Component(c) => graph.component(c).id.as_str(),
@@ -410,6 +410,12 @@ pub fn explain(graph: &DependencyGraph, cause: &Cause, official: Option<String>)
                 graph.component(c).kind.as_str()
             ));
         }
+    }
+    if let Some((n, f)) = cause.same_vantages {
+        text.push_str(&format!(
+            "; {n} of them fail from the same {} of {} vantages",
+            f.failing, f.live
+        ));
     }
     if let Some(o) = official {
         text.push_str("; ");

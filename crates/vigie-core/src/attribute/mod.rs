@@ -3,7 +3,8 @@
 //! This module owns the attribution step of the engine (issue 5). Each tick it receives the
 //! health of every service (in topology order), scores every candidate component with the
 //! likelihood model of [`score`] over the [`DependencyGraph`] (an impaired dependent whose
-//! probe error such a failure can hardly produce counts for less: [`symptom`]), explains the
+//! probe error such a failure can hardly produce counts for less: [`symptom`]; dependents
+//! failing from the same few vantages count for more: [`footprint`]), explains the
 //! impaired services greedily with as few causes as possible (Spotlight's weighted set
 //! cover), and turns the verdicts into component incidents with hysteresis ([`incidents`]).
 //! docs/attribution.md gives the model and every constant.
@@ -13,6 +14,7 @@
 //! candidates are scored lazily in order of an upper bound, so a tick costs little more than a
 //! walk over the impaired services' dependency closures.
 
+pub mod footprint;
 pub mod incidents;
 pub mod score;
 pub mod symptom;
@@ -24,6 +26,7 @@ use crate::model::{OfficialStatus, ProbeError, State, Topology};
 use crate::output::{IncidentId, IncidentIds, Output};
 use crate::time::{Timestamp, MINUTE_MS};
 
+pub use footprint::Footprint;
 pub use incidents::IncidentTracker;
 pub use score::{ModelParams, BUCKETS};
 pub use symptom::Compat;
@@ -41,6 +44,8 @@ pub struct ServiceHealth {
     pub incident: Option<IncidentId>,
     /// The error its failing probes see, if any (how it fails: [`symptom`]).
     pub symptom: Option<ProbeError>,
+    /// Which vantages see it fail, when only some do (where it fails: [`footprint`]).
+    pub footprint: Option<Footprint>,
 }
 
 /// Anything that can say how a service is: the attributor's own [`ServiceHealth`], or the
@@ -64,6 +69,7 @@ impl HealthView for crate::engine::ServiceHealth {
             watched: true,
             incident: self.incident,
             symptom: self.symptom,
+            footprint: self.footprint,
         }
     }
 }
@@ -217,6 +223,9 @@ pub struct Cause {
     pub symptoms: Vec<(ProbeError, usize)>,
     /// How many explained services fail in a way that does not fit this cause.
     pub misfits: usize,
+    /// The largest group of explained services failing from the same few vantages, when it
+    /// counted as evidence ([`footprint`]): how many, and their footprint.
+    pub same_vantages: Option<(usize, Footprint)>,
 }
 
 /// One candidate's score in the first round of a tick, for inspection and tests.
@@ -234,13 +243,17 @@ struct Evidence {
     direct: bool,
     /// How well the service's symptom fits a failure of the candidate.
     compat: Compat,
+    /// Which vantages see the service fail, when only some do.
+    footprint: Option<Footprint>,
 }
 
 impl Evidence {
-    fn impaired(&self) -> score::Impaired {
+    /// What this dependent brings to a candidate whose footprints elsewhere are `outside`.
+    fn impaired(&self, outside: &footprint::Outside) -> score::Impaired {
         score::Impaired {
             bucket: self.bucket,
             compat: self.compat,
+            footprint: self.footprint.map(|f| outside.mark(f)),
         }
     }
 }
@@ -257,6 +270,8 @@ struct Candidate {
     fresh: Fresh,
     /// The component of an open incident: late dependents are still evidence.
     established: bool,
+    /// How common its dependents' footprints are among the other impaired services.
+    outside: footprint::Outside,
 }
 
 /// The instants (ms, inclusive) between which a candidate's impaired dependents are fresh
@@ -292,6 +307,10 @@ pub struct Attributor {
     since: Vec<Option<Timestamp>>,
     /// The error each service's failing probes see (if any).
     symptom: Vec<Option<ProbeError>>,
+    /// Which vantages see each service fail, when only some do.
+    footprint: Vec<Option<Footprint>>,
+    /// How common each footprint is this tick.
+    footprints: footprint::Background,
     /// Scratch for the symptom fits of one service's closure.
     closure_fit: symptom::ClosureFit,
     /// Per component: histogram of its observed dependents by edge-confidence bucket.
@@ -332,6 +351,8 @@ impl Attributor {
             impaired: vec![false; n],
             since: vec![None; n],
             symptom: vec![None; n],
+            footprint: vec![None; n],
+            footprints: footprint::Background::default(),
             closure_fit: symptom::ClosureFit::new(m),
             observed_hist: vec![[0; BUCKETS]; m],
             observed_total: 0,
@@ -449,6 +470,7 @@ impl Attributor {
             self.impaired[s] = h.impaired();
             self.since[s] = h.since;
             self.symptom[s] = h.symptom;
+            self.footprint[s] = h.footprint;
         }
     }
 
@@ -468,9 +490,14 @@ impl Attributor {
         if impaired_total < p.min_services {
             return;
         }
+        self.footprints.rebuild(
+            impaired.iter().filter_map(|&s| self.footprint[s as usize]),
+            impaired.len(),
+        );
         for &s in &impaired {
             self.closure_fit
                 .prepare(&self.graph, s, self.symptom[s as usize]);
+            let footprint = self.footprint[s as usize];
             for r in self.graph.component_closure(s) {
                 let list = &mut self.evidence[r.ix as usize];
                 if list.is_empty() {
@@ -481,6 +508,7 @@ impl Attributor {
                     bucket: score::bucket(r.confidence),
                     direct: r.direct,
                     compat: self.closure_fit.get(&self.graph, r),
+                    footprint,
                 });
             }
         }
@@ -508,6 +536,7 @@ impl Attributor {
                 fit: None,
                 fresh: Fresh::ALWAYS,
                 established: self.established[c as usize],
+                outside: self.footprints.outside(ev.iter().map(|e| e.footprint)),
             });
         }
         // One service failing on its own explains the services that rely on it.
@@ -521,6 +550,7 @@ impl Attributor {
                 bucket: score::bucket(1.0),
                 direct: true,
                 compat: Compat::Fits,
+                footprint: self.footprint[u as usize],
             }];
             let mut healthy = [0u32; BUCKETS];
             let mut observed = 1;
@@ -536,6 +566,7 @@ impl Attributor {
                         bucket: b,
                         direct: r.direct,
                         compat: Compat::Fits,
+                        footprint: self.footprint[r.ix as usize],
                     });
                 } else {
                     healthy[b as usize] += 1;
@@ -543,6 +574,9 @@ impl Attributor {
             }
             if evidence.len() >= p.min_services {
                 let remaining = evidence.len();
+                let outside = self
+                    .footprints
+                    .outside(evidence.iter().map(|e| e.footprint));
                 candidates.push(Candidate {
                     kind: CauseKind::Service(u),
                     evidence,
@@ -553,6 +587,7 @@ impl Attributor {
                     fit: None,
                     fresh: Fresh::ALWAYS,
                     established: false,
+                    outside,
                 });
             }
         }
@@ -633,8 +668,9 @@ impl Attributor {
         let eps = p.model.background_rate;
         let gain: Vec<[f64; Compat::LEVELS]> = (0..BUCKETS as u8)
             .map(|bucket| {
-                Compat::ALL
-                    .map(|compat| score::max_gain(&p.model, score::Impaired { bucket, compat }))
+                Compat::ALL.map(|compat| {
+                    score::max_gain(&p.model, score::Impaired::fitting(bucket).with(compat))
+                })
             })
             .collect();
         let mut dirty = vec![false; candidates.len()];
@@ -660,7 +696,8 @@ impl Attributor {
                 for e in &cand.evidence {
                     if live(&self.remaining, &self.since, &self.symptom, cand.fresh, e) {
                         cand.remaining += 1;
-                        cand.upper_bound += gain[e.bucket as usize][e.compat.index()];
+                        cand.upper_bound += gain[e.bucket as usize][e.compat.index()]
+                            + e.footprint.map_or(0.0, |f| cand.outside.mark(f).gain);
                     }
                 }
             }
@@ -694,7 +731,7 @@ impl Attributor {
                             .filter(|e| {
                                 live(&self.remaining, &self.since, &self.symptom, cand.fresh, e)
                             })
-                            .map(Evidence::impaired),
+                            .map(|e| e.impaired(&cand.outside)),
                     );
                     let fit = score::fit(&p.model, &impaired_ev, &cand.healthy);
                     let independent = count_independent(
@@ -819,7 +856,7 @@ impl Attributor {
                     }
                     let settled = self.healthy_relying_on(c.kind, cause_kind);
                     impaired_ev.clear();
-                    impaired_ev.extend(live_ev.iter().map(Evidence::impaired));
+                    impaired_ev.extend(live_ev.iter().map(|e| e.impaired(&c.outside)));
                     let fit =
                         score::fit_unfolding(&p.model, &impaired_ev, &c.healthy, &settled, due);
                     (fit.score, settled)
@@ -875,6 +912,10 @@ impl Attributor {
                                 && e.compat != Compat::Fits
                         })
                         .count(),
+                    same_vantages: footprint::best_group(
+                        explained.iter().filter_map(|&s| self.footprint[s as usize]),
+                        &cand.outside,
+                    ),
                 },
             ));
             remaining_total = remaining_total.saturating_sub(explained.len());
@@ -976,8 +1017,10 @@ impl Attributor {
                     {
                         return None;
                     }
-                    let kept: Vec<score::Impaired> = kept.iter().map(|e| e.impaired()).collect();
-                    let healthy = &candidates[r.candidate].healthy;
+                    let rival = &candidates[r.candidate];
+                    let kept: Vec<score::Impaired> =
+                        kept.iter().map(|e| e.impaired(&rival.outside)).collect();
+                    let healthy = &rival.healthy;
                     let fit = score::fit_unfolding(&p.model, &kept, healthy, &r.settled, r.due);
                     Some(fit.score)
                 });

@@ -25,7 +25,10 @@
 //!
 //! An impaired dependent whose symptom does not fit a failure of this kind of component
 //! ([`super::symptom`]) counts with its share scaled by `r ≤ 1`: `ln((ε + (1−ε)ρwr)/ε)`.
+//! Impaired dependents failing from the same few vantages add their agreement
+//! ([`super::footprint`]), which does not depend on `ρ`.
 
+use super::footprint::{self, Mark};
 use super::symptom::Compat;
 
 /// Number of edge-confidence steps: `w` is rounded to a multiple of `1/BUCKETS` (≥ 1/BUCKETS).
@@ -64,12 +67,13 @@ pub struct Fit {
     pub hit_share: f64,
 }
 
-/// What one impaired dependent brings: its edge-confidence bucket and how well its symptom
-/// fits the hypothesis.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What one impaired dependent brings: its edge-confidence bucket, how well its symptom
+/// fits the hypothesis, and which vantages see it fail (when only some do).
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Impaired {
     pub bucket: u8,
     pub compat: Compat,
+    pub footprint: Option<Mark>,
 }
 
 impl Impaired {
@@ -78,7 +82,13 @@ impl Impaired {
         Impaired {
             bucket,
             compat: Compat::Fits,
+            footprint: None,
         }
+    }
+
+    /// The same dependent with another symptom fit.
+    pub fn with(self, compat: Compat) -> Self {
+        Impaired { compat, ..self }
     }
 }
 
@@ -86,7 +96,7 @@ impl Impaired {
 pub fn max_gain(params: &ModelParams, e: Impaired) -> f64 {
     let eps = params.background_rate;
     let share = params.max_hit_share * bucket_weight(e.bucket) * e.compat.ratio();
-    ((eps + (1.0 - eps) * share) / eps).ln()
+    ((eps + (1.0 - eps) * share) / eps).ln() + e.footprint.map_or(0.0, |m| m.gain)
 }
 
 /// Scores a hypothesis from its impaired dependents (those still to explain) and the
@@ -110,9 +120,12 @@ pub fn fit_unfolding(
     let due = due.clamp(0.0, 1.0);
     let eps = params.background_rate;
     let mut imp_hist = [[0u32; Compat::LEVELS]; BUCKETS];
+    let mut marks: Vec<Mark> = Vec::new();
     for e in impaired {
         imp_hist[e.bucket as usize][e.compat.index()] += 1;
+        marks.extend(e.footprint);
     }
+    let agreement = footprint::agreement(&mut marks);
     let ll = |rho: f64| -> f64 {
         let mut s = 0.0;
         for b in 0..BUCKETS {
@@ -162,7 +175,7 @@ pub fn fit_unfolding(
         }
     }
     Fit {
-        score: best.1 - params.cause_cost,
+        score: best.1 + agreement - params.cause_cost,
         hit_share: best.0,
     }
 }
@@ -234,6 +247,7 @@ mod tests {
                 Impaired {
                     bucket: 19,
                     compat: c,
+                    footprint: None,
                 },
             ];
             fit(&P, &imp, &healthy(2)).score
@@ -274,15 +288,37 @@ mod tests {
 
     #[test]
     fn the_gain_bound_holds_for_every_fit() {
+        let mark = Mark { key: 3, gain: 2.5 };
         for c in Compat::ALL {
             for b in [0u8, 9, 19] {
-                let e = Impaired {
-                    bucket: b,
-                    compat: c,
-                };
-                let f = fit(&P, &[e, e, e], &healthy(0));
-                assert!(f.score <= 3.0 * max_gain(&P, e) - P.cause_cost + 1e-9);
+                for footprint in [None, Some(mark)] {
+                    let e = Impaired {
+                        bucket: b,
+                        compat: c,
+                        footprint,
+                    };
+                    let f = fit(&P, &[e, e, e], &healthy(0));
+                    assert!(f.score <= 3.0 * max_gain(&P, e) - P.cause_cost + 1e-9);
+                }
             }
         }
+    }
+
+    #[test]
+    fn dependents_failing_from_the_same_vantages_add_their_agreement() {
+        let with = |keys: [u64; 3]| {
+            let imp: Vec<Impaired> = keys
+                .iter()
+                .map(|&key| Impaired {
+                    footprint: Some(Mark { key, gain: 2.0 }),
+                    ..Impaired::fitting(19)
+                })
+                .collect();
+            fit(&P, &imp, &healthy(10)).score
+        };
+        let plain = fit(&P, &sure(3), &healthy(10)).score;
+        assert!((with([1, 2, 3]) - plain).abs() < 1e-9);
+        assert!((with([1, 1, 2]) - plain - 2.0).abs() < 1e-9);
+        assert!((with([1, 1, 1]) - plain - 4.0).abs() < 1e-9);
     }
 }

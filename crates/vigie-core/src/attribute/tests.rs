@@ -69,6 +69,7 @@ impl World {
                 watched: true,
                 incident: None,
                 symptom: None,
+                footprint: None,
             })
             .collect()
     }
@@ -455,6 +456,7 @@ proptest! {
         deps in proptest::collection::vec((0usize..4, 0usize..4, 1u32..=10), 4..40),
         impaired_mask in proptest::collection::vec(any::<bool>(), 40),
         extra in proptest::collection::vec((0usize..4, 1u32..=10), 1..20),
+        footprints in proptest::collection::vec(0u64..3, 40),
     ) {
         let comps = ["a", "a/x", "b", "c"];
         let mut topology = Topology::default();
@@ -472,9 +474,15 @@ proptest! {
             .filter(|&i| impaired_mask[i])
             .map(|i| format!("s{i}"))
             .collect();
+        // Impaired services fail from every vantage (0) or from one of two few (1, 2).
+        let impaired: Vec<(String, Option<Footprint>)> = impaired
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| (s, (footprints[i] > 0).then_some(Footprint { key: footprints[i], failing: 1, live: 3 })))
+            .collect();
         let w = World { topology: topology.clone() };
         let mut a = w.attributor();
-        a.tick(t(0), &w.health(&impaired), &mut IncidentIds::default());
+        a.tick(t(0), &health_with_footprints(&w, &impaired), &mut IncidentIds::default());
 
         for target in comps {
             let Some(before) = a.component_score(target) else { continue };
@@ -493,7 +501,7 @@ proptest! {
             }
             let wb = World { topology: bigger };
             let mut b = wb.attributor();
-            b.tick(t(0), &wb.health(&impaired), &mut IncidentIds::default());
+            b.tick(t(0), &health_with_footprints(&wb, &impaired), &mut IncidentIds::default());
             let after = b.component_score(target);
             // `None` only when pruned: some candidate scored more than `prune_margin` above.
             let best = b.candidate_scores().iter().map(|c| c.score).fold(f64::NEG_INFINITY, f64::max);
@@ -518,6 +526,7 @@ fn health_since(w: &World, impaired: &[(String, Timestamp)]) -> Vec<ServiceHealt
                 watched: true,
                 incident: None,
                 symptom: None,
+                footprint: None,
             },
             None => ServiceHealth {
                 state: State::Operational,
@@ -525,6 +534,7 @@ fn health_since(w: &World, impaired: &[(String, Timestamp)]) -> Vec<ServiceHealt
                 watched: true,
                 incident: None,
                 symptom: None,
+                footprint: None,
             },
         })
         .collect()
@@ -1220,4 +1230,95 @@ fn a_failure_may_unfold_only_beyond_the_cause_s_own_dependents() {
         o[0].1 >= AttributionParams::default().open_confidence,
         "{o:?}"
     );
+}
+
+/// Health with the named services impaired, each failing with the given footprint.
+fn health_with_footprints(
+    w: &World,
+    impaired: &[(String, Option<Footprint>)],
+) -> Vec<ServiceHealth> {
+    let names: Vec<String> = impaired.iter().map(|(s, _)| s.clone()).collect();
+    let mut health = w.health(&names);
+    for (s, h) in w.topology.services.iter().zip(health.iter_mut()) {
+        if let Some((_, f)) = impaired.iter().find(|(id, _)| *id == s.id) {
+            h.footprint = *f;
+        }
+    }
+    health
+}
+
+const PARIS: Footprint = Footprint {
+    key: 1,
+    failing: 1,
+    live: 3,
+};
+const SINGAPORE: Footprint = Footprint {
+    key: 2,
+    failing: 1,
+    live: 3,
+};
+
+#[test]
+fn dependents_failing_from_the_same_few_vantages_name_a_partial_failure() {
+    // Two of a queue's ten dependents fail at once: as likely two services' own failures as a
+    // partial failure of the queue, so no incident. Seen failing from the same one vantage of
+    // three, they point to a regional failure of what they share.
+    let w = cloud_world().component("aws/us-east-1/sqs").services(
+        "sq",
+        10,
+        &[("aws/us-east-1/sqs", 1.0)],
+    );
+    let with = |a: Option<Footprint>, b: Option<Footprint>| {
+        let imp = vec![("sq0".to_string(), a), ("sq1".to_string(), b)];
+        let mut att = w.attributor();
+        let out = att.tick(
+            t(30),
+            &health_with_footprints(&w, &imp),
+            &mut IncidentIds::default(),
+        );
+        (
+            opened(&out),
+            att.component_score("aws/us-east-1/sqs"),
+            first_explanation(&out),
+        )
+    };
+    let (none, plain, _) = with(None, None);
+    assert!(none.is_empty(), "{none:?}");
+    // Different vantages: no agreement, the same score.
+    let (apart, apart_score, _) = with(Some(PARIS), Some(SINGAPORE));
+    assert!(apart.is_empty(), "{apart:?}");
+    assert_eq!(apart_score, plain);
+    let (together, score, explanation) = with(Some(PARIS), Some(PARIS));
+    assert_eq!(together.len(), 1, "{together:?}");
+    assert_eq!(together[0].0, "aws/us-east-1/sqs");
+    assert_eq!(together[0].2, names("sq", 0..2));
+    assert!(score > plain, "{score:?} {plain:?}");
+    assert!(
+        explanation.ends_with("; 2 of them fail from the same 1 of 3 vantages"),
+        "{explanation}"
+    );
+}
+
+#[test]
+fn a_broken_vantage_adds_nothing_to_any_component() {
+    // Twenty unrelated services and three of a queue's ten dependents all fail from the same
+    // vantage: that vantage's own network, not evidence that the queue failed.
+    let w = cloud_world()
+        .component("aws/us-east-1/sqs")
+        .services("sq", 10, &[("aws/us-east-1/sqs", 1.0)])
+        .services("z", 20, &[]);
+    let score = |fp: Option<Footprint>| {
+        let mut imp: Vec<(String, Option<Footprint>)> =
+            names("sq", 0..3).into_iter().map(|s| (s, fp)).collect();
+        imp.extend(names("z", 0..20).into_iter().map(|s| (s, fp)));
+        let mut att = w.attributor();
+        att.tick(
+            t(30),
+            &health_with_footprints(&w, &imp),
+            &mut IncidentIds::default(),
+        );
+        att.component_score("aws/us-east-1/sqs")
+    };
+    assert!(score(None).is_some());
+    assert_eq!(score(Some(PARIS)), score(None));
 }
