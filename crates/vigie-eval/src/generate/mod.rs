@@ -577,12 +577,7 @@ fn pick_incident(
             rng.range(0.35, 0.7)
         };
         let vantages = if mode == "regional" {
-            let k = 1 + rng.below(n_vantages - 1);
-            let mut m = 0u32;
-            while (m.count_ones() as usize) < k {
-                m |= 1 << rng.below(n_vantages);
-            }
-            m
+            some_vantages(rng, n_vantages)
         } else {
             all_vantages
         };
@@ -642,6 +637,21 @@ fn pick_incident(
     None
 }
 
+/// 1 to n − 1 of `n` vantages (n ≥ 2), as a bit set.
+fn some_vantages(rng: &mut Rng, n: usize) -> u32 {
+    let k = 1 + rng.below(n - 1);
+    let mut m = 0u32;
+    while (m.count_ones() as usize) < k {
+        m |= 1 << rng.below(n);
+    }
+    m
+}
+
+/// The share of services' own failures (with failing probes) seen from only some vantages:
+/// the service's own regional deployment, a partial rollout. Agreement on where dependents
+/// fail is evidence attribution weighs, so lone failures must show it too.
+const LONE_PARTIAL_VANTAGES: f64 = 0.3;
+
 /// A service failing on its own (with the services that rely on it).
 #[allow(clippy::too_many_arguments)]
 fn lone_failure(
@@ -658,6 +668,13 @@ fn lone_failure(
     let t0 = t0 / SECOND_MS * SECOND_MS;
     let t1 = t0 + (rng.range(10.0, 60.0) * MINUTE_MS as f64) as i64;
     let probes_fail = rng.chance(0.8);
+    // Drawn from the symptom stream, so that a seed's incidents stay what they were.
+    let n_vantages = all_vantages.count_ones() as usize;
+    let own_vantages = if n_vantages > 1 && symptoms.chance(LONE_PARTIAL_VANTAGES) {
+        some_vantages(symptoms, n_vantages)
+    } else {
+        all_vantages
+    };
     let mut seen = vec![false; world.profiles.len()];
     seen[s] = true;
     let mut affected = vec![(s, 0u32)];
@@ -683,7 +700,12 @@ fn lone_failure(
         episodes[x].push(Episode {
             start: onset,
             end: t1.max(onset + 5 * MINUTE_MS),
-            vantages: if probes_fail { all_vantages } else { 0 },
+            vantages: match (probes_fail, depth) {
+                (false, _) => 0,
+                (true, 0) => own_vantages,
+                // The services relying on it fail wherever they are reached from.
+                (true, _) => all_vantages,
+            },
             fail_share: 1.0,
             error,
             extra_reports: (p.peak_rate * rng.range(5.0, 30.0)).max(rng.range(2.0, 8.0)),

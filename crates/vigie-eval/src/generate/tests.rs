@@ -140,6 +140,56 @@ fn regional_failures_fail_only_some_vantages() {
     panic!("no regional incident in 40 seeds");
 }
 
+/// Per lone failure with failing probes: how many of its vantages mostly fail while it is down.
+fn lone_failure_vantages(seed: u64) -> Vec<(usize, usize)> {
+    let (buf, g) = bytes(&small(seed));
+    let lone: Vec<_> = g
+        .truth
+        .incidents
+        .iter()
+        .filter(|i| i.mode.as_deref() == Some("lone"))
+        .collect();
+    let mut tally: Vec<HashMap<String, (u32, u32)>> = vec![HashMap::new(); lone.len()];
+    for s in ScenarioReader::new(&buf[..]).unwrap() {
+        if let Signal::Probe(pr) = s.unwrap() {
+            for (k, inc) in lone.iter().enumerate() {
+                if pr.service == inc.cause
+                    && pr.at >= inc.start.plus_millis(MINUTE_MS)
+                    && pr.at < inc.end.plus_millis(-MINUTE_MS)
+                {
+                    let e = tally[k].entry(pr.vantage.clone()).or_default();
+                    if pr.ok {
+                        e.0 += 1;
+                    } else {
+                        e.1 += 1;
+                    }
+                }
+            }
+        }
+    }
+    tally
+        .iter()
+        .filter(|t| t.values().any(|(ok, bad)| bad > ok))
+        .map(|t| (t.values().filter(|(ok, bad)| bad > ok).count(), t.len()))
+        .collect()
+}
+
+#[test]
+fn some_lone_failures_fail_only_some_vantages() {
+    let (mut partial, mut all) = (0, 0);
+    for seed in 1..9 {
+        for (failing, vantages) in lone_failure_vantages(seed) {
+            all += 1;
+            if failing < vantages {
+                partial += 1;
+            }
+        }
+    }
+    // About 30% (LONE_PARTIAL_VANTAGES); the rest fail from every vantage.
+    assert!(all >= 6, "{all}");
+    assert!(partial > 0 && partial < all, "{partial} of {all}");
+}
+
 #[test]
 fn report_volumes_are_seasonal_and_over_dispersed() {
     let p = GenParams {
