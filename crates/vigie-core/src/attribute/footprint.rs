@@ -23,8 +23,6 @@
 //! every vantage, or from different subsets, are weighed by the rest of the model alone.
 //! docs/attribution.md, "Vantage agreement", gives the numbers.
 
-use std::collections::HashMap;
-
 pub use crate::engine::Footprint;
 
 /// P(a further dependent hit by a common cause fails from the same proper subset of vantages
@@ -38,119 +36,180 @@ pub const LONE_PARTIAL_SHARE: f64 = 0.25;
 /// Live vantages beyond this many do not make a subset any rarer (keeps `2^n` finite).
 const MAX_LIVE: u16 = 20;
 
-/// One impaired service's footprint, with what agreeing on it is worth this tick.
+/// One impaired dependent's footprint (its number in this tick's [`Footprints`]), with what
+/// agreeing on it is worth to the hypothesis at hand.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Mark {
-    pub key: u64,
+    pub key: u8,
     /// ln(MATCH_GIVEN_COMMON / p(F)), at least 0.
     pub gain: f64,
 }
 
-/// How many impaired services fail with each footprint this tick.
+/// The footprints of this tick's impaired services, numbered 1 to 255 in order of first
+/// appearance (0: none), with how many impaired services fail with each. Services keep only
+/// that one-byte number, so scoring reads no more memory than before; a tick with more than
+/// 255 distinct footprints (more than eight vantages) leaves the rest out.
 #[derive(Clone, Debug, Default)]
-pub struct Background {
-    counts: HashMap<u64, u32>,
+pub struct Footprints {
+    /// (footprint, impaired services failing with it), number − 1 as index.
+    table: Vec<(Footprint, u32)>,
+    /// Per service: its number this tick.
+    number: Vec<u8>,
+    /// The services with a number, to reset.
+    numbered: Vec<u32>,
     impaired: usize,
 }
 
-impl Background {
-    /// Recounts from the footprints of the impaired services, `impaired` of them in all.
-    pub fn rebuild(&mut self, footprints: impl Iterator<Item = Footprint>, impaired: usize) {
-        self.counts.clear();
-        for f in footprints {
-            *self.counts.entry(f.key).or_insert(0) += 1;
+impl Footprints {
+    pub fn new(services: usize) -> Self {
+        Footprints {
+            number: vec![0; services],
+            ..Footprints::default()
         }
+    }
+
+    /// Forgets the last tick's footprints.
+    pub fn clear(&mut self) {
+        for &s in &self.numbered {
+            self.number[s as usize] = 0;
+        }
+        self.numbered.clear();
+        self.table.clear();
+        self.impaired = 0;
+    }
+
+    /// Records the footprint of an impaired service.
+    pub fn record(&mut self, service: u32, f: Footprint) {
+        let n = match self.table.iter().position(|(g, _)| *g == f) {
+            Some(i) => i,
+            None if self.table.len() < u8::MAX as usize => {
+                self.table.push((f, 0));
+                self.table.len() - 1
+            }
+            None => return,
+        };
+        self.table[n].1 += 1;
+        self.number[service as usize] = (n + 1) as u8;
+        self.numbered.push(service);
+    }
+
+    /// How many services are impaired this tick, with a footprint or not.
+    pub fn set_impaired(&mut self, impaired: usize) {
         self.impaired = impaired;
     }
 
-    /// The footprints' shares among the impaired services that do *not* rely on a hypothesis,
-    /// given the footprints of all of its impaired dependents (`None` for those failing from
-    /// every vantage or through reports alone). Healthy services are not counted, so adding
-    /// healthy non-dependents changes nothing.
-    pub fn outside(&self, inside: impl Iterator<Item = Option<Footprint>>) -> Outside {
-        let mut keys: Vec<(u64, u32)> = Vec::new();
+    /// A service's footprint number this tick (0: none).
+    pub fn of(&self, service: u32) -> u8 {
+        self.number[service as usize]
+    }
+
+    /// The footprint with this number.
+    pub fn get(&self, number: u8) -> Option<Footprint> {
+        (number > 0).then(|| self.table[number as usize - 1].0)
+    }
+
+    /// What agreeing on each footprint is worth to a hypothesis, given the footprint numbers
+    /// of all of its impaired dependents (0 for those failing from every vantage or through
+    /// reports alone): `p(F)` counts the impaired services that do *not* rely on it. Healthy
+    /// services are not counted, so adding healthy non-dependents changes nothing.
+    pub fn outside(&self, inside: impl Iterator<Item = u8>) -> Outside {
+        let mut marks: Vec<(u8, u32)> = Vec::new();
         let mut dependents = 0usize;
-        for f in inside {
+        for n in inside {
             dependents += 1;
-            if let Some(f) = f {
-                match keys.iter_mut().find(|(k, _)| *k == f.key) {
-                    Some((_, n)) => *n += 1,
-                    None => keys.push((f.key, 1)),
-                }
+            if n == 0 {
+                continue;
+            }
+            match marks.iter_mut().find(|m| m.0 == n) {
+                Some(m) => m.1 += 1,
+                None => marks.push((n, 1)),
             }
         }
         let others = self.impaired.saturating_sub(dependents);
         Outside {
-            shares: keys
+            marks: marks
                 .into_iter()
-                .map(|(key, inside)| {
-                    let all = self.counts.get(&key).copied().unwrap_or(inside);
+                .map(|(n, inside)| {
+                    let (f, all) = self.table[n as usize - 1];
                     let out = all.saturating_sub(inside) as f64;
-                    (key, if others > 0 { out / others as f64 } else { 0.0 })
+                    let share = if others > 0 { out / others as f64 } else { 0.0 };
+                    (n, gain(f.live, share))
                 })
                 .collect(),
         }
     }
 }
 
-/// For one hypothesis: how common each of its dependents' footprints is elsewhere.
+/// `ln(MATCH_GIVEN_COMMON / p(F))`, at least 0, for a footprint over `live` vantages whose
+/// share among the impaired services not relying on the hypothesis is `share`.
+fn gain(live: u16, share: f64) -> f64 {
+    let live = live.clamp(2, MAX_LIVE);
+    let floor = LONE_PARTIAL_SHARE / ((1u64 << live) - 2) as f64;
+    (MATCH_GIVEN_COMMON / floor.max(share)).ln().max(0.0)
+}
+
+/// For one hypothesis: what agreeing on each of its dependents' footprints is worth, computed
+/// once per tick.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Outside {
-    shares: Vec<(u64, f64)>,
+    marks: Vec<(u8, f64)>,
 }
 
 impl Outside {
-    /// What agreeing on `f` is worth for this hypothesis: `ln(MATCH_GIVEN_COMMON / p(F))`,
-    /// at least 0.
-    pub fn mark(&self, f: Footprint) -> Mark {
-        let live = f.live.clamp(2, MAX_LIVE);
-        let floor = LONE_PARTIAL_SHARE / ((1u64 << live) - 2) as f64;
-        let share = self
-            .shares
-            .iter()
-            .find(|(k, _)| *k == f.key)
-            .map_or(0.0, |s| s.1);
-        Mark {
-            key: f.key,
-            gain: (MATCH_GIVEN_COMMON / floor.max(share)).ln().max(0.0),
+    /// The mark of a dependent with footprint number `n` (none for 0, or for a footprint none
+    /// of the hypothesis' dependents has).
+    pub fn mark(&self, n: u8) -> Option<Mark> {
+        if n == 0 {
+            return None;
         }
+        self.marks
+            .iter()
+            .find(|m| m.0 == n)
+            .map(|&(key, gain)| Mark { key, gain })
     }
 }
 
 /// The log-likelihood gain of the best group of dependents failing with one footprint:
 /// `(g − 1)` times the smallest gain in the group (the first member of a group is no
-/// evidence; it only says which footprint the others must share).
-pub fn agreement(marks: &mut [Mark]) -> f64 {
-    if marks.len() < 2 {
-        return 0.0;
+/// evidence; it only says which footprint the others must share). Linear in the marks; the
+/// distinct footprints are few (at most 2^n − 2 for n vantages).
+pub fn agreement(marks: impl IntoIterator<Item = Mark>) -> f64 {
+    // (key, members, least gain)
+    let mut groups: Vec<(u8, u32, f64)> = Vec::new();
+    for m in marks {
+        match groups.iter_mut().find(|g| g.0 == m.key) {
+            Some(g) => {
+                g.1 += 1;
+                g.2 = g.2.min(m.gain);
+            }
+            None => groups.push((m.key, 1, m.gain)),
+        }
     }
-    marks.sort_unstable_by_key(|m| m.key);
-    let mut best = 0.0f64;
-    for group in marks.chunk_by(|a, b| a.key == b.key) {
-        let least = group.iter().map(|m| m.gain).fold(f64::INFINITY, f64::min);
-        best = best.max((group.len() - 1) as f64 * least);
-    }
-    best
+    groups
+        .iter()
+        .map(|&(_, n, least)| (n - 1) as f64 * least)
+        .fold(0.0, f64::max)
 }
 
-/// The largest group of `footprints` sharing one that is worth something to a hypothesis
-/// (for the explanation): its size and footprint, when at least two.
+/// The largest group of explained services sharing a footprint worth something to the
+/// hypothesis (for the explanation): its size and footprint, when at least two.
 pub fn best_group(
-    footprints: impl Iterator<Item = Footprint>,
+    numbers: impl Iterator<Item = u8>,
     outside: &Outside,
+    footprints: &Footprints,
 ) -> Option<(usize, Footprint)> {
-    let mut groups: Vec<(Footprint, usize)> = Vec::new();
-    for f in footprints.filter(|&f| outside.mark(f).gain > 0.0) {
-        match groups.iter_mut().find(|(g, _)| g.key == f.key) {
-            Some((_, n)) => *n += 1,
-            None => groups.push((f, 1)),
+    let mut groups: Vec<(u8, usize)> = Vec::new();
+    for n in numbers.filter(|&n| outside.mark(n).is_some_and(|m| m.gain > 0.0)) {
+        match groups.iter_mut().find(|(g, _)| *g == n) {
+            Some((_, c)) => *c += 1,
+            None => groups.push((n, 1)),
         }
     }
     groups
         .into_iter()
-        .filter(|&(_, n)| n >= 2)
-        .max_by_key(|&(_, n)| n)
-        .map(|(f, n)| (n, f))
+        .filter(|&(_, c)| c >= 2)
+        .max_by_key(|&(_, c)| c)
+        .and_then(|(n, c)| Some((c, footprints.get(n)?)))
 }
 
 #[cfg(test)]
@@ -165,39 +224,66 @@ mod tests {
         }
     }
 
+    /// A tick's footprints: `with` impaired services failing with each footprint, `impaired`
+    /// in all; services are numbered from 0 in that order.
+    fn tick(with: &[(Footprint, u32)], impaired: usize) -> Footprints {
+        let mut t = Footprints::new(impaired);
+        let mut s = 0;
+        for &(f, k) in with {
+            for _ in 0..k {
+                t.record(s, f);
+                s += 1;
+            }
+        }
+        t.set_impaired(impaired);
+        t
+    }
+
     #[test]
     fn a_rare_subset_is_worth_more_than_a_common_one() {
-        let mut bg = Background::default();
-        bg.rebuild([fp(1, 3), fp(1, 3)].into_iter(), 5);
-        // Both are the hypothesis' own dependents: the floor 0.25 / 6 rules, ln(0.5 / 0.0417).
-        let out = bg.outside([Some(fp(1, 3)), Some(fp(1, 3))].into_iter());
-        assert!((out.mark(fp(1, 3)).gain - 12f64.ln()).abs() < 1e-9);
+        // Two services, both the hypothesis' own dependents: the floor 0.25 / 6 rules.
+        let t = tick(&[(fp(1, 3), 2)], 5);
+        let out = t.outside([1, 1].into_iter());
+        assert!((out.mark(1).unwrap().gain - 12f64.ln()).abs() < 1e-9);
         // With two vantages there are only two proper subsets: ln(0.5 / 0.125) = ln 4.
-        assert!((out.mark(fp(1, 2)).gain - 4f64.ln()).abs() < 1e-9);
+        let t = tick(&[(fp(1, 2), 2)], 5);
+        let out = t.outside([1, 1].into_iter());
+        assert!((out.mark(1).unwrap().gain - 4f64.ln()).abs() < 1e-9);
+        assert_eq!(out.mark(0), None);
     }
 
     #[test]
     fn a_footprint_common_outside_the_hypothesis_is_worth_little() {
         // A broken vantage: 40 impaired services fail from it alone, 3 rely on the hypothesis.
-        let mut bg = Background::default();
-        bg.rebuild(std::iter::repeat_n(fp(7, 3), 40), 40);
-        let out = bg.outside(std::iter::repeat_n(Some(fp(7, 3)), 3));
-        assert_eq!(out.mark(fp(7, 3)).gain, 0.0);
-        // Three of the ten other impaired services share it: ln(0.5 / 0.3).
-        bg.rebuild(std::iter::repeat_n(fp(7, 3), 5), 12);
-        let out = bg.outside([Some(fp(7, 3)), Some(fp(7, 3)), None].into_iter());
-        assert!((out.mark(fp(7, 3)).gain - (0.5f64 / (3.0 / 9.0)).ln()).abs() < 1e-9);
+        let t = tick(&[(fp(7, 3), 40)], 40);
+        assert_eq!(t.outside([1, 1, 1].into_iter()).mark(1).unwrap().gain, 0.0);
+        // Three of the nine other impaired services share it: ln(0.5 / (3 / 9)).
+        let t = tick(&[(fp(7, 3), 5)], 12);
+        let out = t.outside([1, 1, 0].into_iter());
+        assert!((out.mark(1).unwrap().gain - (0.5f64 / (3.0 / 9.0)).ln()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn footprints_are_numbered_per_tick() {
+        let mut t = tick(&[(fp(7, 3), 2), (fp(9, 3), 1)], 3);
+        assert_eq!((t.of(0), t.of(1), t.of(2)), (1, 1, 2));
+        assert_eq!(t.get(2), Some(fp(9, 3)));
+        assert_eq!(t.get(0), None);
+        t.clear();
+        assert_eq!((t.of(0), t.of(2)), (0, 0));
+        t.record(2, fp(9, 3));
+        assert_eq!(t.of(2), 1);
     }
 
     #[test]
     fn the_best_group_counts_and_its_first_member_is_free() {
         let m = |key, gain| Mark { key, gain };
-        assert_eq!(agreement(&mut []), 0.0);
-        assert_eq!(agreement(&mut [m(1, 2.0)]), 0.0);
-        assert_eq!(agreement(&mut [m(1, 2.0), m(2, 2.0)]), 0.0);
-        assert_eq!(agreement(&mut [m(1, 2.0), m(2, 2.0), m(1, 2.0)]), 2.0);
+        assert_eq!(agreement([]), 0.0);
+        assert_eq!(agreement([m(1, 2.0)]), 0.0);
+        assert_eq!(agreement([m(1, 2.0), m(2, 2.0)]), 0.0);
+        assert_eq!(agreement([m(1, 2.0), m(2, 2.0), m(1, 2.0)]), 2.0);
         // Two on key 1 (2.5) beat three on key 2 worth at least 1.0 each (2.0).
-        let mut marks = [m(1, 2.5), m(2, 1.0), m(1, 2.5), m(2, 1.5), m(2, 3.0)];
-        assert_eq!(agreement(&mut marks), 2.5);
+        let marks = [m(1, 2.5), m(2, 1.0), m(1, 2.5), m(2, 1.5), m(2, 3.0)];
+        assert_eq!(agreement(marks), 2.5);
     }
 }

@@ -243,8 +243,8 @@ struct Evidence {
     direct: bool,
     /// How well the service's symptom fits a failure of the candidate.
     compat: Compat,
-    /// Which vantages see the service fail, when only some do.
-    footprint: Option<Footprint>,
+    /// Its footprint's number this tick (0: none; [`footprint::Footprints`]).
+    footprint: u8,
 }
 
 impl Evidence {
@@ -253,7 +253,7 @@ impl Evidence {
         score::Impaired {
             bucket: self.bucket,
             compat: self.compat,
-            footprint: self.footprint.map(|f| outside.mark(f)),
+            footprint: outside.mark(self.footprint),
         }
     }
 }
@@ -307,10 +307,8 @@ pub struct Attributor {
     since: Vec<Option<Timestamp>>,
     /// The error each service's failing probes see (if any).
     symptom: Vec<Option<ProbeError>>,
-    /// Which vantages see each service fail, when only some do.
-    footprint: Vec<Option<Footprint>>,
-    /// How common each footprint is this tick.
-    footprints: footprint::Background,
+    /// Which vantages see each impaired service fail, when only some do.
+    footprints: footprint::Footprints,
     /// Scratch for the symptom fits of one service's closure.
     closure_fit: symptom::ClosureFit,
     /// Per component: histogram of its observed dependents by edge-confidence bucket.
@@ -351,8 +349,7 @@ impl Attributor {
             impaired: vec![false; n],
             since: vec![None; n],
             symptom: vec![None; n],
-            footprint: vec![None; n],
-            footprints: footprint::Background::default(),
+            footprints: footprint::Footprints::new(n),
             closure_fit: symptom::ClosureFit::new(m),
             observed_hist: vec![[0; BUCKETS]; m],
             observed_total: 0,
@@ -447,6 +444,7 @@ impl Attributor {
     /// Updates observed/impaired flags and the per-component histograms (incrementally).
     fn observe<H: HealthView>(&mut self, health: &[H]) {
         let n = self.graph.service_count().min(health.len());
+        self.footprints.clear();
         for (s, h) in health.iter().enumerate().take(n) {
             let h = &h.health();
             let obs = h.observed();
@@ -470,7 +468,9 @@ impl Attributor {
             self.impaired[s] = h.impaired();
             self.since[s] = h.since;
             self.symptom[s] = h.symptom;
-            self.footprint[s] = h.footprint;
+            if let (true, Some(f)) = (self.impaired[s], h.footprint) {
+                self.footprints.record(s as ServiceIx, f);
+            }
         }
     }
 
@@ -490,14 +490,10 @@ impl Attributor {
         if impaired_total < p.min_services {
             return;
         }
-        self.footprints.rebuild(
-            impaired.iter().filter_map(|&s| self.footprint[s as usize]),
-            impaired.len(),
-        );
+        self.footprints.set_impaired(impaired.len());
         for &s in &impaired {
             self.closure_fit
                 .prepare(&self.graph, s, self.symptom[s as usize]);
-            let footprint = self.footprint[s as usize];
             for r in self.graph.component_closure(s) {
                 let list = &mut self.evidence[r.ix as usize];
                 if list.is_empty() {
@@ -508,7 +504,7 @@ impl Attributor {
                     bucket: score::bucket(r.confidence),
                     direct: r.direct,
                     compat: self.closure_fit.get(&self.graph, r),
-                    footprint,
+                    footprint: self.footprints.of(s),
                 });
             }
         }
@@ -550,7 +546,7 @@ impl Attributor {
                 bucket: score::bucket(1.0),
                 direct: true,
                 compat: Compat::Fits,
-                footprint: self.footprint[u as usize],
+                footprint: self.footprints.of(u),
             }];
             let mut healthy = [0u32; BUCKETS];
             let mut observed = 1;
@@ -566,7 +562,7 @@ impl Attributor {
                         bucket: b,
                         direct: r.direct,
                         compat: Compat::Fits,
-                        footprint: self.footprint[r.ix as usize],
+                        footprint: self.footprints.of(r.ix),
                     });
                 } else {
                     healthy[b as usize] += 1;
@@ -681,6 +677,7 @@ impl Attributor {
         let mut picks: Vec<(usize, Cause)> = Vec::new();
         let mut pick_rivals: Vec<Vec<Rival>> = Vec::new();
         let mut impaired_ev: Vec<score::Impaired> = Vec::new();
+        let mut marks: Vec<footprint::Mark> = Vec::new();
         let mut remaining_total = self.remaining.iter().filter(|&&r| r).count();
 
         for round in 0..p.max_causes {
@@ -696,10 +693,12 @@ impl Attributor {
                 for e in &cand.evidence {
                     if live(&self.remaining, &self.since, &self.symptom, cand.fresh, e) {
                         cand.remaining += 1;
-                        cand.upper_bound += gain[e.bucket as usize][e.compat.index()]
-                            + e.footprint.map_or(0.0, |f| cand.outside.mark(f).gain);
+                        cand.upper_bound += gain[e.bucket as usize][e.compat.index()];
+                        marks.extend(cand.outside.mark(e.footprint));
                     }
                 }
+                // The agreement term does not depend on ρ: the bound takes it exactly.
+                cand.upper_bound += footprint::agreement(marks.drain(..));
             }
             order.sort_by(|&a, &b| {
                 candidates[b]
@@ -913,8 +912,9 @@ impl Attributor {
                         })
                         .count(),
                     same_vantages: footprint::best_group(
-                        explained.iter().filter_map(|&s| self.footprint[s as usize]),
+                        explained.iter().map(|&s| self.footprints.of(s)),
                         &cand.outside,
+                        &self.footprints,
                     ),
                 },
             ));

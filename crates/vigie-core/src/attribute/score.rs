@@ -120,12 +120,10 @@ pub fn fit_unfolding(
     let due = due.clamp(0.0, 1.0);
     let eps = params.background_rate;
     let mut imp_hist = [[0u32; Compat::LEVELS]; BUCKETS];
-    let mut marks: Vec<Mark> = Vec::new();
     for e in impaired {
         imp_hist[e.bucket as usize][e.compat.index()] += 1;
-        marks.extend(e.footprint);
     }
-    let agreement = footprint::agreement(&mut marks);
+    let agreement = footprint::agreement(impaired.iter().filter_map(|e| e.footprint));
     let ll = |rho: f64| -> f64 {
         let mut s = 0.0;
         for b in 0..BUCKETS {
@@ -306,7 +304,7 @@ mod tests {
 
     #[test]
     fn dependents_failing_from_the_same_vantages_add_their_agreement() {
-        let with = |keys: [u64; 3]| {
+        let with = |keys: [u8; 3]| {
             let imp: Vec<Impaired> = keys
                 .iter()
                 .map(|&key| Impaired {

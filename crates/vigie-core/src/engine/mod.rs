@@ -88,8 +88,8 @@ pub struct ServiceHealth {
     /// check (how the service fails, which attribution weighs). Kept while the service stays
     /// impaired after its probes pass again (its recovery hold).
     pub symptom: Option<ProbeError>,
-    /// While probes fail from some but not all live vantages: which ones (kept, like
-    /// `symptom`, through the recovery hold).
+    /// While probes fail from some but not all live vantages, the others passing: which ones
+    /// (not kept through the recovery hold).
     pub footprint: Option<Footprint>,
 }
 
@@ -572,17 +572,17 @@ impl Engine {
         h.impaired_since = slot.impaired_since;
         h.incident = slot.incident.as_ref().map(|i| i.id);
         let probe = slot.probes.verdict();
-        // Probes passing again while the service is still impaired (its recovery hold) do not
-        // erase how and where it failed.
-        let hold = slot.state.is_impaired();
         h.symptom = match probe.error.filter(|_| probe.failing > 0) {
             Some(error) => Some(error),
-            None if hold => h.symptom,
+            // Probes passing again while the service is still impaired (its recovery hold)
+            // do not erase how it failed.
+            None if slot.state.is_impaired() => h.symptom,
             None => None,
         };
-        if probe.failing > 0 || !hold {
-            h.footprint = probe.footprint();
-        }
+        // Where it fails is only what the probes see now: services still in their recovery
+        // hold after a regional failure are an arbitrary few, and their old footprints would
+        // make them agree on whatever else they share.
+        h.footprint = probe.footprint();
 
         if let Some(inc) = resolved {
             if self.params.keep_resolved_incidents > 0 {

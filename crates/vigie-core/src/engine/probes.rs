@@ -323,6 +323,9 @@ pub struct ProbeVerdict {
     pub failing_since: Option<Timestamp>,
     /// For the worst check: the sum of the failing vantages' keys (see [`Footprint`]).
     pub failing_key: u64,
+    /// For the worst check: every live vantage not failing has passed since the others began
+    /// to fail, so the failure really is partial (not one whose last vantages have yet to probe).
+    pub partial_settled: bool,
     /// The failures count only because a component the service depends on is blamed
     /// (the lowered bar of [`ServiceProbes::evaluate_with`]).
     pub upstream: bool,
@@ -340,19 +343,23 @@ impl Default for ProbeVerdict {
             error: None,
             failing_since: None,
             failing_key: 0,
+            partial_settled: false,
             upstream: false,
         }
     }
 }
 
 impl ProbeVerdict {
-    /// Which vantages fail, when some but not all of the live ones do.
+    /// Which vantages fail, when some but not all of the live ones do and the others have
+    /// passed since.
     pub fn footprint(&self) -> Option<Footprint> {
-        (self.failing > 0 && self.failing < self.live).then_some(Footprint {
-            key: self.failing_key,
-            failing: self.failing,
-            live: self.live,
-        })
+        (self.partial_settled && self.failing > 0 && self.failing < self.live).then_some(
+            Footprint {
+                key: self.failing_key,
+                failing: self.failing,
+                live: self.live,
+            },
+        )
     }
 
     /// "2 of 3 vantages failing (http_status)" and the like.
@@ -617,6 +624,21 @@ impl ServiceProbes {
                 errors = [0; ProbeError::ALL.len()];
                 unconfirmed = unconfirmed.max(1);
             }
+            // Partial only once the vantages that do not fail have passed since the others
+            // began to: at the onset of a full failure some vantages have simply not probed yet.
+            if let (true, Some(since)) = (v.failing > 0 && v.failing < v.live, v.failing_since) {
+                let passed = self.entries[i..]
+                    .iter()
+                    .filter(|e| {
+                        e.check.as_deref() == check
+                            && e.is_live(now, params)
+                            && e.verdict() != VantageVerdict::Unknown
+                            && e.last_ok
+                            && e.last_at > since
+                    })
+                    .count();
+                v.partial_settled = v.failing as usize + passed == v.live as usize;
+            }
             v.state = if v.live == 0 {
                 State::Unknown
             } else if 2 * v.failing > v.live {
@@ -766,6 +788,17 @@ mod tests {
         }
         let all = all.evaluate(Timestamp::from_secs(301), &params);
         assert_eq!((all.failing, all.footprint()), (3, None));
+        // At the onset, before the last vantage has probed again, it is not partial yet.
+        let mut onset = warm(&["a", "b", "c"], 120, &params);
+        for t in [180, 240] {
+            onset.observe(&probe(t, "a", false), &params);
+            onset.observe(&probe(t + 1, "b", false), &params);
+        }
+        let v = onset.evaluate(Timestamp::from_secs(242), &params);
+        assert_eq!((v.failing, v.live, v.footprint()), (2, 3, None));
+        onset.observe(&probe(243, "c", true), &params);
+        let v = onset.evaluate(Timestamp::from_secs(243), &params);
+        assert_eq!(v.footprint(), one.footprint());
         // Nor does passing everywhere.
         let fine =
             warm(&["a", "b", "c"], 300, &params).evaluate(Timestamp::from_secs(301), &params);
