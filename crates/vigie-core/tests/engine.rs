@@ -487,33 +487,40 @@ fn a_blamed_dependency_corroborates_partial_probe_failures() {
     assert_eq!(engine.service("late").unwrap().state, State::Operational);
 }
 
+/// `n` services `{prefix}0..` relying on the managed service `component`, and twenty `web`
+/// services behind fastly: the ids (in topology order) and the topology.
+fn managed_service_world(prefix: &str, n: usize, component: &str) -> (Vec<String>, Topology) {
+    let mut ids: Vec<String> = (0..n).map(|i| format!("{prefix}{i}")).collect();
+    ids.extend((0..20).map(|i| format!("web{i}")));
+    let topology = Topology {
+        services: ids
+            .iter()
+            .map(|id| ServiceSpec {
+                id: id.clone(),
+                name: id.clone(),
+                depends_on: vec![Dependency::declared(if id.starts_with(prefix) {
+                    component
+                } else {
+                    "fastly"
+                })],
+            })
+            .collect(),
+        components: vec![ComponentSpec {
+            id: component.into(),
+            kind: ComponentKind::ManagedService,
+            name: None,
+        }],
+    };
+    (ids, topology)
+}
+
 /// Where probes fail reaches attribution: two of a queue's ten dependents failing from the
 /// same one vantage of three point to a regional failure of the queue; failing from two
 /// different vantages they are two services' own troubles.
 #[test]
 fn services_failing_from_the_same_vantage_blame_what_they_share() {
     let run_with = |vantages: [&str; 2]| {
-        let mut ids: Vec<String> = (0..10).map(|i| format!("q{i}")).collect();
-        ids.extend((0..20).map(|i| format!("web{i}")));
-        let topology = Topology {
-            services: ids
-                .iter()
-                .map(|id| ServiceSpec {
-                    id: id.clone(),
-                    name: id.clone(),
-                    depends_on: if id.starts_with('q') {
-                        vec![Dependency::declared("aws/us-east-1/sqs")]
-                    } else {
-                        vec![Dependency::declared("fastly")]
-                    },
-                })
-                .collect(),
-            components: vec![ComponentSpec {
-                id: "aws/us-east-1/sqs".into(),
-                kind: ComponentKind::ManagedService,
-                name: None,
-            }],
-        };
+        let (ids, topology) = managed_service_world("q", 10, "aws/us-east-1/sqs");
         let mut engine = Engine::new(topology, EngineParams::default());
         let mut signals = Vec::new();
         let end = 15 * 60;
@@ -565,27 +572,7 @@ fn services_failing_from_the_same_vantage_blame_what_they_share() {
 fn the_probes_error_decides_whether_a_shared_database_is_blamed() {
     // db0 and db1 fail with `error` from minute 6 until `until`; the run ends at `end` s.
     let run_with = |error: ProbeError, until: i64, end: i64| {
-        let mut ids: Vec<String> = (0..4).map(|i| format!("db{i}")).collect();
-        ids.extend((0..20).map(|i| format!("web{i}")));
-        let topology = Topology {
-            services: ids
-                .iter()
-                .map(|id| ServiceSpec {
-                    id: id.clone(),
-                    name: id.clone(),
-                    depends_on: if id.starts_with("db") {
-                        vec![Dependency::declared("gcp/us-central1/cloud-sql")]
-                    } else {
-                        vec![Dependency::declared("fastly")]
-                    },
-                })
-                .collect(),
-            components: vec![ComponentSpec {
-                id: "gcp/us-central1/cloud-sql".into(),
-                kind: ComponentKind::ManagedService,
-                name: None,
-            }],
-        };
+        let (ids, topology) = managed_service_world("db", 4, "gcp/us-central1/cloud-sql");
         let mut engine = Engine::new(topology, EngineParams::default());
         let mut signals = Vec::new();
         for m in 0..=end / 60 {
