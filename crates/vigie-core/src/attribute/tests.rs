@@ -81,13 +81,26 @@ fn health_with_symptoms(
     w: &World,
     impaired: &[(String, Option<ProbeError>)],
 ) -> Vec<ServiceHealth> {
+    health_with(w, impaired, |h, e| h.symptom = e)
+}
+
+/// Health with the named services impaired, `set` giving each its detail (the others get
+/// `None`), and every other one operational.
+fn health_with<T: Copy>(
+    w: &World,
+    impaired: &[(String, Option<T>)],
+    set: impl Fn(&mut ServiceHealth, Option<T>),
+) -> Vec<ServiceHealth> {
     let ids: Vec<String> = impaired.iter().map(|(id, _)| id.clone()).collect();
     let mut health = w.health(&ids);
     for (h, s) in health.iter_mut().zip(&w.topology.services) {
-        h.symptom = impaired
-            .iter()
-            .find(|(id, _)| *id == s.id)
-            .and_then(|x| x.1);
+        set(
+            h,
+            impaired
+                .iter()
+                .find(|(id, _)| *id == s.id)
+                .and_then(|x| x.1),
+        );
     }
     health
 }
@@ -1237,14 +1250,7 @@ fn health_with_footprints(
     w: &World,
     impaired: &[(String, Option<Footprint>)],
 ) -> Vec<ServiceHealth> {
-    let names: Vec<String> = impaired.iter().map(|(s, _)| s.clone()).collect();
-    let mut health = w.health(&names);
-    for (s, h) in w.topology.services.iter().zip(health.iter_mut()) {
-        if let Some((_, f)) = impaired.iter().find(|(id, _)| *id == s.id) {
-            h.footprint = *f;
-        }
-    }
-    health
+    health_with(w, impaired, |h, f| h.footprint = f)
 }
 
 const PARIS: Footprint = Footprint {
