@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How long after a failure becomes visible are its dependents detected?
 
-usage: detection-delays.py SCENARIO_DIR OUTPUT_DIR
+usage: detection-delays.py [--from-start] SCENARIO_DIR OUTPUT_DIR
 
 SCENARIO_DIR holds NAME.truth.json files (as written by `vigie scenario generate`),
 OUTPUT_DIR the replay outputs NAME.out.jsonl (as written by `vigie eval scenarios DIR
@@ -10,7 +10,12 @@ detected (turning impaired in [start - 2 min, end + 10 min], the window of the s
 detected service's delay is measured from the incident's second detection, the earliest
 moment attribution can see two of them. Prints, for services detected by probes, by reports
 alone ("no live probes" in the state's cause) and for all, the share detected by each delay:
-the detection-due share F(Δ) of docs/attribution.md and its tail. Python 3 standard library.
+the detection-due share F(Δ) of docs/attribution.md and its tail.
+
+With --from-start, each delay is measured from the failure's start in the truth file instead,
+and the 1st, 10th, 50th, 90th and 99th percentiles are printed: the detection delays that
+bound how far apart two dependents of one failure turn impaired (docs/attribution.md,
+"Timing"). Python 3 standard library.
 """
 import datetime as dt
 import glob
@@ -25,7 +30,7 @@ def parse_time(s):
     return dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
 
 
-def incident_delays(truth, states):
+def incident_delays(truth, states, from_start):
     for inc in truth:
         if len(inc["affected"]) < 2:
             continue
@@ -38,15 +43,17 @@ def incident_delays(truth, states):
         if len(first) < 2:
             continue
         detections = sorted(first.values())
-        second = detections[1][0]
+        origin = start if from_start else detections[1][0]
         for at, how in detections:
-            yield (at - second).total_seconds(), how
+            yield (at - origin).total_seconds(), how
 
 
 def main():
-    if len(sys.argv) != 3:
+    args = [a for a in sys.argv[1:] if a != "--from-start"]
+    from_start = len(args) < len(sys.argv) - 1
+    if len(args) != 2:
         sys.exit(__doc__.strip().splitlines()[2])
-    scenarios, outputs = sys.argv[1], sys.argv[2]
+    scenarios, outputs = args
     rows = []
     truths = sorted(glob.glob(os.path.join(scenarios, "*.truth.json")))
     if not truths:
@@ -72,7 +79,15 @@ def main():
                 ):
                     how = "reports" if "no live probes" in o.get("cause", "") else "probes"
                     states.append((parse_time(o["at"]), o["service"], how))
-        rows.extend(incident_delays(truth, states))
+        rows.extend(incident_delays(truth, states, from_start))
+    if from_start:
+        print("detected by   n        p1    p10    p50    p90    p99  (seconds from the start)")
+        for kind in ("probes", "reports", "all"):
+            delays = sorted(d for d, how in rows if kind in ("all", how))
+            if delays:
+                q = [delays[int(p * (len(delays) - 1))] for p in (0.01, 0.1, 0.5, 0.9, 0.99)]
+                print(f"{kind:<12} {len(delays):>5}  " + " ".join(f"{x:6.0f}" for x in q))
+        return
     print("detected by   n     " + " ".join(f"{s:>5}s" for s in STEPS_S))
     for kind in ("probes", "reports", "all"):
         delays = [d for d, how in rows if kind in ("all", how)]

@@ -411,6 +411,12 @@ pub fn explain(graph: &DependencyGraph, cause: &Cause, official: Option<String>)
             ));
         }
     }
+    if cause.apart > 0 {
+        text.push_str(&format!(
+            "; {} of them began apart from the others",
+            cause.apart
+        ));
+    }
     if let Some((n, f)) = cause.same_vantages {
         text.push_str(&format!(
             "; {n} of them fail from the same {} of {} vantages",

@@ -18,6 +18,7 @@ pub mod footprint;
 pub mod incidents;
 pub mod score;
 pub mod symptom;
+pub mod timing;
 
 use std::collections::HashMap;
 
@@ -30,6 +31,7 @@ pub use footprint::Footprint;
 pub use incidents::IncidentTracker;
 pub use score::{ModelParams, BUCKETS};
 pub use symptom::Compat;
+pub use timing::Timing;
 
 /// What the engine knows about one service at this tick.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -105,6 +107,10 @@ pub struct AttributionParams {
     /// Candidates whose score upper bound is this far below the best are not scored: their
     /// weight in any confidence is below e^-margin.
     pub prune_margin: f64,
+    /// κ for the component of an open incident, in place of `model.cause_cost`: its failure
+    /// is not one more failure but the one already named (docs/attribution.md, "Naming
+    /// persists").
+    pub open_incident_cost: f64,
 }
 
 impl Default for AttributionParams {
@@ -123,6 +129,7 @@ impl Default for AttributionParams {
             resolve_after_ms: 5 * MINUTE_MS,
             max_causes: 32,
             prune_margin: 30.0,
+            open_incident_cost: 3.0,
         }
     }
 }
@@ -223,6 +230,8 @@ pub struct Cause {
     pub symptoms: Vec<(ProbeError, usize)>,
     /// How many explained services fail in a way that does not fit this cause.
     pub misfits: usize,
+    /// How many explained services turned impaired apart from the others ([`timing`]).
+    pub apart: usize,
     /// The largest group of explained services failing from the same few vantages, when it
     /// counted as evidence ([`footprint`]): how many, and their footprint.
     pub same_vantages: Option<(usize, Footprint)>,
@@ -248,13 +257,36 @@ struct Evidence {
 }
 
 impl Evidence {
-    /// What this dependent brings to a candidate whose footprints elsewhere are `outside`.
-    fn impaired(&self, outside: &footprint::Outside) -> score::Impaired {
+    /// What this dependent brings to a candidate whose footprints elsewhere are `outside`,
+    /// when it turned impaired with `timing` relative to the candidate's onset.
+    fn impaired(&self, outside: &footprint::Outside, timing: Timing) -> score::Impaired {
         score::Impaired {
             bucket: self.bucket,
             compat: self.compat,
+            timing,
             footprint: outside.mark(self.footprint),
         }
+    }
+}
+
+/// When a dependent turned impaired relative to a candidate's onset ([`timing`]): always
+/// [`Timing::Together`] for the component of an open incident, and for a dependent or a
+/// candidate without a known onset.
+fn timing_of(
+    since: &[Option<Timestamp>],
+    symptom: &[Option<ProbeError>],
+    fresh: Fresh,
+    established: bool,
+    e: &Evidence,
+) -> Timing {
+    let s = e.service as usize;
+    match (established, fresh.onset, since[s]) {
+        (false, Some(onset), Some(t)) => Timing::of(
+            t.as_millis().saturating_sub(onset),
+            symptom[s].is_some(),
+            fresh.onset_probed,
+        ),
+        _ => Timing::Together,
     }
 }
 
@@ -270,8 +302,24 @@ struct Candidate {
     fresh: Fresh,
     /// The component of an open incident: late dependents are still evidence.
     established: bool,
+    /// The component of an open incident, a part of it or a component it is part of: its
+    /// failure is the one already named, said more or less precisely, and pays
+    /// `open_incident_cost` rather than κ.
+    named: bool,
     /// How common its dependents' footprints are among the other impaired services.
     outside: footprint::Outside,
+}
+
+impl Candidate {
+    /// How much less than κ the prior odds cost this candidate: the component of an open
+    /// incident pays `open_incident_cost` instead.
+    fn prior_relief(&self, p: &AttributionParams) -> f64 {
+        if self.named {
+            p.model.cause_cost - p.open_incident_cost
+        } else {
+            0.0
+        }
+    }
 }
 
 /// The instants (ms, inclusive) between which a candidate's impaired dependents are fresh
@@ -285,6 +333,8 @@ struct Fresh {
     until_reported: i64,
     /// The candidate's onset, when at least two residual dependents have one.
     onset: Option<i64>,
+    /// The dependent whose impairment is the onset was seen by failing probes.
+    onset_probed: bool,
 }
 
 impl Fresh {
@@ -293,6 +343,7 @@ impl Fresh {
         until: i64::MAX,
         until_reported: i64::MAX,
         onset: None,
+        onset_probed: false,
     };
 }
 
@@ -324,6 +375,9 @@ pub struct Attributor {
     tracker: IncidentTracker,
     /// Per component: the component of an open incident (as of the last tick).
     established: Vec<bool>,
+    /// Per component: the component of an open incident, a part of one or a component one
+    /// is part of.
+    named: Vec<bool>,
     /// The time of the tick being explained (ms).
     now: i64,
     /// Scratch: the services relying on the service hypothesis whose rivals are being judged.
@@ -362,6 +416,7 @@ impl Attributor {
             official: HashMap::new(),
             tracker: IncidentTracker::default(),
             established: vec![false; m],
+            named: vec![false; m],
             now: 0,
             relies_on_cause: vec![false; n],
         }
@@ -425,8 +480,27 @@ impl Attributor {
     ) -> Vec<Output> {
         debug_assert_eq!(health.len(), self.graph.service_count());
         self.established.fill(false);
+        self.named.fill(false);
         for c in self.tracker.open().map(|i| i.component) {
             self.established[c as usize] = true;
+        }
+        // The named failure said more or less precisely: every component on the line from
+        // the root of an open incident's component down to any part of it.
+        for c in self.tracker.open().map(|i| i.component) {
+            let mut up = Some(c);
+            while let Some(x) = up {
+                self.named[x as usize] = true;
+                up = self.graph.component(x).parent;
+            }
+        }
+        if self.tracker.open().next().is_some() {
+            for (c, named) in self.named.iter_mut().enumerate() {
+                let mut within = Some(c as ComponentIx);
+                while let (false, Some(x)) = (*named, within) {
+                    *named = self.established[x as usize];
+                    within = self.graph.component(x).parent;
+                }
+            }
         }
         self.observe(health);
         self.now = now.as_millis();
@@ -532,6 +606,7 @@ impl Attributor {
                 fit: None,
                 fresh: Fresh::ALWAYS,
                 established: self.established[c as usize],
+                named: self.named[c as usize],
                 outside: self.footprints.outside(ev.iter().map(|e| e.footprint)),
             });
         }
@@ -583,6 +658,7 @@ impl Attributor {
                     fit: None,
                     fresh: Fresh::ALWAYS,
                     established: false,
+                    named: false,
                     outside,
                 });
             }
@@ -688,8 +764,8 @@ impl Attributor {
                 dirty[i] = false;
                 cand.fit = None;
                 cand.remaining = 0;
-                cand.upper_bound = -p.model.cause_cost;
-                cand.fresh = fresh_window(cand, &self.remaining, &self.since);
+                cand.upper_bound = -p.model.cause_cost + cand.prior_relief(&p);
+                cand.fresh = fresh_window(cand, &self.remaining, &self.since, &self.symptom);
                 for e in &cand.evidence {
                     if live(&self.remaining, &self.since, &self.symptom, cand.fresh, e) {
                         cand.remaining += 1;
@@ -730,9 +806,19 @@ impl Attributor {
                             .filter(|e| {
                                 live(&self.remaining, &self.since, &self.symptom, cand.fresh, e)
                             })
-                            .map(|e| e.impaired(&cand.outside)),
+                            .map(|e| {
+                                let t = timing_of(
+                                    &self.since,
+                                    &self.symptom,
+                                    cand.fresh,
+                                    cand.established,
+                                    e,
+                                );
+                                e.impaired(&cand.outside, t)
+                            }),
                     );
-                    let fit = score::fit(&p.model, &impaired_ev, &cand.healthy);
+                    let mut fit = score::fit(&p.model, &impaired_ev, &cand.healthy);
+                    fit.score += cand.prior_relief(&p);
                     let independent = count_independent(
                         &self.graph,
                         &self.impaired,
@@ -855,10 +941,13 @@ impl Attributor {
                     }
                     let settled = self.healthy_relying_on(c.kind, cause_kind);
                     impaired_ev.clear();
-                    impaired_ev.extend(live_ev.iter().map(|e| e.impaired(&c.outside)));
+                    impaired_ev.extend(live_ev.iter().map(|e| {
+                        let t = timing_of(&self.since, &self.symptom, c.fresh, c.established, e);
+                        e.impaired(&c.outside, t)
+                    }));
                     let fit =
                         score::fit_unfolding(&p.model, &impaired_ev, &c.healthy, &settled, due);
-                    (fit.score, settled)
+                    (fit.score + c.prior_relief(&p), settled)
                 } else {
                     (f.score, c.healthy)
                 };
@@ -869,6 +958,7 @@ impl Attributor {
                     settled,
                     ancestor,
                     live: live_ev,
+                    fresh: c.fresh,
                 });
             }
             if let (true, CauseKind::Service(u)) = (cause_marked, candidates[b].kind) {
@@ -909,6 +999,20 @@ impl Attributor {
                         .filter(|e| {
                             live(&self.remaining, &self.since, &self.symptom, cand.fresh, e)
                                 && e.compat != Compat::Fits
+                        })
+                        .count(),
+                    apart: cand
+                        .evidence
+                        .iter()
+                        .filter(|e| {
+                            live(&self.remaining, &self.since, &self.symptom, cand.fresh, e)
+                                && timing_of(
+                                    &self.since,
+                                    &self.symptom,
+                                    cand.fresh,
+                                    cand.established,
+                                    e,
+                                ) != Timing::Together
                         })
                         .count(),
                     same_vantages: footprint::best_group(
@@ -1018,11 +1122,22 @@ impl Attributor {
                         return None;
                     }
                     let rival = &candidates[r.candidate];
-                    let kept: Vec<score::Impaired> =
-                        kept.iter().map(|e| e.impaired(&rival.outside)).collect();
+                    let kept: Vec<score::Impaired> = kept
+                        .iter()
+                        .map(|e| {
+                            let t = timing_of(
+                                &self.since,
+                                &self.symptom,
+                                r.fresh,
+                                rival.established,
+                                e,
+                            );
+                            e.impaired(&rival.outside, t)
+                        })
+                        .collect();
                     let healthy = &rival.healthy;
                     let fit = score::fit_unfolding(&p.model, &kept, healthy, &r.settled, r.due);
-                    Some(fit.score)
+                    Some(fit.score + rival.prior_relief(&p))
                 });
                 picks[k].1.confidence = posterior_share(cause.score, rival_scores);
             }
@@ -1070,6 +1185,8 @@ struct Rival {
     /// An ancestor of the cause (the same claim, less precise, when it claims nothing more).
     ancestor: bool,
     live: Vec<Evidence>,
+    /// Its evidence window and onset when it was judged (timing is relative to that onset).
+    fresh: Fresh,
 }
 
 /// Is `a` the component `b`, or one of its ancestors?
@@ -1118,18 +1235,26 @@ fn prefer(
 /// failed now, nor is one that failed ten minutes after the others; services explained by an
 /// accepted cause take no part in the onset. Dependents outside the window count neither as
 /// impaired nor as healthy dependents of this candidate.
-fn fresh_window(cand: &Candidate, remaining: &[bool], since: &[Option<Timestamp>]) -> Fresh {
-    let mut onsets: Vec<i64> = cand
+fn fresh_window(
+    cand: &Candidate,
+    remaining: &[bool],
+    since: &[Option<Timestamp>],
+    symptom: &[Option<ProbeError>],
+) -> Fresh {
+    let mut onsets: Vec<(i64, bool)> = cand
         .evidence
         .iter()
         .filter(|e| remaining[e.service as usize])
-        .filter_map(|e| since[e.service as usize].map(|t| t.as_millis()))
+        .filter_map(|e| {
+            let s = e.service as usize;
+            since[s].map(|t| (t.as_millis(), symptom[s].is_some()))
+        })
         .collect();
     if onsets.len() < 2 {
         return Fresh::ALWAYS;
     }
     onsets.sort_unstable();
-    let onset = onsets[onsets.len() / 2];
+    let (onset, onset_probed) = onsets[onsets.len() / 2];
     let end = |late: i64| {
         if cand.established {
             i64::MAX
@@ -1139,6 +1264,7 @@ fn fresh_window(cand: &Candidate, remaining: &[bool], since: &[Option<Timestamp>
     };
     Fresh {
         onset: Some(onset),
+        onset_probed,
         from: onset.saturating_sub(STALE_BEFORE_ONSET_MS),
         until: end(LATE_AFTER_ONSET_MS),
         until_reported: end(LATE_REPORTED_AFTER_ONSET_MS),

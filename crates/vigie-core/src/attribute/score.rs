@@ -25,11 +25,13 @@
 //!
 //! An impaired dependent whose symptom does not fit a failure of this kind of component
 //! ([`super::symptom`]) counts with its share scaled by `r ≤ 1`: `ln((ε + (1−ε)ρwr)/ε)`.
-//! Impaired dependents failing from the same few vantages add their agreement
+//! A dependent that began apart from the others ([`super::timing`]) is scaled the same way,
+//! by `t ≤ 1`. Impaired dependents failing from the same few vantages add their agreement
 //! ([`super::footprint`]), which does not depend on `ρ`.
 
 use super::footprint::{self, Mark};
 use super::symptom::Compat;
+use super::timing::Timing;
 
 /// Number of edge-confidence steps: `w` is rounded to a multiple of `1/BUCKETS` (≥ 1/BUCKETS).
 pub const BUCKETS: usize = 20;
@@ -68,20 +70,23 @@ pub struct Fit {
 }
 
 /// What one impaired dependent brings: its edge-confidence bucket, how well its symptom
-/// fits the hypothesis, and which vantages see it fail (when only some do).
+/// and the moment it turned impaired fit the hypothesis, and which vantages see it fail (when
+/// only some do).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Impaired {
     pub bucket: u8,
     pub compat: Compat,
+    pub timing: Timing,
     pub footprint: Option<Mark>,
 }
 
 impl Impaired {
-    /// A dependent whose symptom fits (or who has none).
+    /// A dependent whose symptom fits (or who has none), impaired with the others.
     pub fn fitting(bucket: u8) -> Self {
         Impaired {
             bucket,
             compat: Compat::Fits,
+            timing: Timing::Together,
             footprint: None,
         }
     }
@@ -90,12 +95,22 @@ impl Impaired {
     pub fn with(self, compat: Compat) -> Self {
         Impaired { compat, ..self }
     }
+
+    /// The same dependent with another timing.
+    pub fn at(self, timing: Timing) -> Self {
+        Impaired { timing, ..self }
+    }
+
+    /// The factor on its share of the noisy-OR: symptom and timing fit.
+    fn ratio(&self) -> f64 {
+        self.compat.ratio() * self.timing.ratio()
+    }
 }
 
 /// The most an impaired dependent can add to a score, at ρ = ρ_max.
 pub fn max_gain(params: &ModelParams, e: Impaired) -> f64 {
     let eps = params.background_rate;
-    let share = params.max_hit_share * bucket_weight(e.bucket) * e.compat.ratio();
+    let share = params.max_hit_share * bucket_weight(e.bucket) * e.ratio();
     ((eps + (1.0 - eps) * share) / eps).ln() + e.footprint.map_or(0.0, |m| m.gain)
 }
 
@@ -119,21 +134,34 @@ pub fn fit_unfolding(
 ) -> Fit {
     let due = due.clamp(0.0, 1.0);
     let eps = params.background_rate;
-    let mut imp_hist = [[0u32; Compat::LEVELS]; BUCKETS];
+    // The impaired side as (share factor w·r·t, how many), one entry per distinct factor.
+    const LEVELS: usize = Compat::LEVELS * Timing::LEVELS;
+    let mut imp_hist = [[0u32; LEVELS]; BUCKETS];
     for e in impaired {
-        imp_hist[e.bucket as usize][e.compat.index()] += 1;
+        imp_hist[e.bucket as usize][e.compat.index() * Timing::LEVELS + e.timing.index()] += 1;
     }
+    let mut terms = [(0.0f64, 0u32); BUCKETS * LEVELS];
+    let mut n_terms = 0;
+    for (b, row) in imp_hist.iter().enumerate() {
+        for (level, &k) in row.iter().enumerate() {
+            if k > 0 {
+                let compat = Compat::ALL[level / Timing::LEVELS];
+                let timing = Timing::ALL[level % Timing::LEVELS];
+                let factor = bucket_weight(b as u8) * compat.ratio() * timing.ratio();
+                terms[n_terms] = (factor, k);
+                n_terms += 1;
+            }
+        }
+    }
+    let terms = &terms[..n_terms];
     let agreement = footprint::agreement(impaired.iter().filter_map(|e| e.footprint));
     let ll = |rho: f64| -> f64 {
         let mut s = 0.0;
+        for &(factor, k) in terms {
+            s += k as f64 * ((eps + (1.0 - eps) * rho * factor) / eps).ln();
+        }
         for b in 0..BUCKETS {
             let w = bucket_weight(b as u8);
-            for level in Compat::ALL {
-                let k = imp_hist[b][level.index()];
-                if k > 0 {
-                    s += k as f64 * ((eps + (1.0 - eps) * rho * w * level.ratio()) / eps).ln();
-                }
-            }
             let settled = settled[b].min(healthy[b]);
             if settled > 0 {
                 s += settled as f64 * (1.0 - rho * w).ln();
@@ -240,14 +268,7 @@ mod tests {
     #[test]
     fn symptoms_that_do_not_fit_give_less_credit() {
         let with = |c: Compat| {
-            let imp = vec![
-                Impaired::fitting(19),
-                Impaired {
-                    bucket: 19,
-                    compat: c,
-                    footprint: None,
-                },
-            ];
+            let imp = vec![Impaired::fitting(19), Impaired::fitting(19).with(c)];
             fit(&P, &imp, &healthy(2)).score
         };
         let (fits, unusual, implausible) = (
@@ -264,6 +285,41 @@ mod tests {
             (fits - implausible - 10f64.ln()).abs() < 0.3,
             "{fits} {implausible}"
         );
+    }
+
+    #[test]
+    fn dependents_that_began_apart_give_less_credit_like_a_misfit_symptom() {
+        let with = |t: Timing| {
+            let imp = vec![Impaired::fitting(19), Impaired::fitting(19).at(t)];
+            fit(&P, &imp, &healthy(2)).score
+        };
+        let (together, apart, far) = (
+            with(Timing::Together),
+            with(Timing::Apart),
+            with(Timing::FarApart),
+        );
+        assert!(together > apart && apart > far, "{together} {apart} {far}");
+        // The same factor on the share as an unusual symptom; the two multiply.
+        let unusual = fit(
+            &P,
+            &[
+                Impaired::fitting(19),
+                Impaired::fitting(19).with(Compat::Unusual),
+            ],
+            &healthy(2),
+        );
+        assert!((unusual.score - apart).abs() < 1e-9);
+        let both = fit(
+            &P,
+            &[
+                Impaired::fitting(19),
+                Impaired::fitting(19)
+                    .with(Compat::Unusual)
+                    .at(Timing::Apart),
+            ],
+            &healthy(2),
+        );
+        assert!(both.score < apart);
     }
 
     #[test]
@@ -290,13 +346,19 @@ mod tests {
         for c in Compat::ALL {
             for b in [0u8, 9, 19] {
                 for footprint in [None, Some(mark)] {
-                    let e = Impaired {
-                        bucket: b,
-                        compat: c,
-                        footprint,
-                    };
-                    let f = fit(&P, &[e, e, e], &healthy(0));
-                    assert!(f.score <= 3.0 * max_gain(&P, e) - P.cause_cost + 1e-9);
+                    for t in Timing::ALL {
+                        let e = Impaired {
+                            bucket: b,
+                            compat: c,
+                            timing: t,
+                            footprint,
+                        };
+                        let f = fit(&P, &[e, e, e], &healthy(0));
+                        assert!(f.score <= 3.0 * max_gain(&P, e) - P.cause_cost + 1e-9);
+                        // The search bound ignores timing: it only ever takes evidence away.
+                        let together = e.at(Timing::Together);
+                        assert!(f.score <= 3.0 * max_gain(&P, together) - P.cause_cost + 1e-9);
+                    }
                 }
             }
         }

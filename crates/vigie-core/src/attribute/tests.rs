@@ -1328,3 +1328,110 @@ fn a_broken_vantage_adds_nothing_to_any_component() {
     assert!(score(None).is_some());
     assert_eq!(score(Some(PARIS)), score(None));
 }
+
+#[test]
+fn dependents_that_turned_impaired_minutes_apart_do_not_name_what_they_share() {
+    // Two of a small database's three dependents fail on their own, minutes apart: a common
+    // failure reaches its dependents within a probe interval or a report window of each other.
+    let w = World::new()
+        .component_of("aws/eu-west-1/rds", ComponentKind::ManagedService)
+        .services("db", 3, &[("aws/eu-west-1/rds", 1.0)])
+        .services("z", 40, &[]);
+    // db0 turns impaired first, db1 `gap_s` later; each seen by failing probes or not.
+    let run = |gap_s: i64, first: Option<ProbeError>, second: Option<ProbeError>| {
+        let mut a = w.attributor();
+        let imp = vec![("db0".to_string(), t(0)), ("db1".to_string(), t(gap_s))];
+        let mut health = health_since(&w, &imp);
+        health[0].symptom = first;
+        health[1].symptom = second;
+        a.tick(t(gap_s + 10), &health, &mut IncidentIds::default())
+    };
+    let probed = Some(ProbeError::HttpStatus);
+    for (gap_s, first, second, named) in [
+        // Probes see a failure within a minute or so of each other.
+        (30, probed, probed, true),
+        (240, probed, probed, false),
+        // Reports show it minutes after probes do, not minutes before.
+        (200, probed, None, true),
+        (240, None, probed, false),
+    ] {
+        let out = run(gap_s, first, second);
+        assert_eq!(
+            !opened(&out).is_empty(),
+            named,
+            "{first:?} then {second:?} {gap_s} s later: {out:?}"
+        );
+    }
+}
+
+#[test]
+fn the_explanation_says_how_many_dependents_began_apart() {
+    let w = widget_world();
+    let mut a = w.attributor();
+    let imp = vec![
+        ("wd0".to_string(), t(0)),
+        ("wd1".to_string(), t(10)),
+        ("wd2".to_string(), t(20)),
+        ("wd3".to_string(), t(300)),
+    ];
+    let out = a.tick(t(310), &health_since(&w, &imp), &mut IncidentIds::default());
+    let o = opened(&out);
+    assert_eq!(o.len(), 1, "{out:?}");
+    assert_eq!(o[0].2.len(), 4, "{out:?}");
+    let text = first_explanation(&out);
+    assert!(
+        text.contains("; 1 of them began apart from the others"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_open_incident_keeps_its_component_against_a_rival_that_claims_its_services_with_others() {
+    // A DNS provider fails for three of its four dependents, which also sit behind a large
+    // CDN; a minute later two more of the CDN's dependents fail on their own. The CDN, with
+    // five of its 25 dependents impaired, now covers the DNS provider's three and the two
+    // others; the DNS provider's failure, already named, is the better explanation for its
+    // three (docs/attribution.md, "Naming persists").
+    let w = World::new()
+        .component_of("ultradns", ComponentKind::Dns)
+        .component_of("cloudflare", ComponentKind::Cdn)
+        .services("x", 3, &[("ultradns", 1.0), ("cloudflare", 1.0)])
+        .services("d", 1, &[("ultradns", 1.0)])
+        .services("c", 22, &[("cloudflare", 1.0)])
+        .services("z", 40, &[]);
+    let run = |params: AttributionParams| {
+        let mut a = Attributor::new(&w.topology, params).unwrap();
+        let mut ids = IncidentIds::default();
+        let mut out = Vec::new();
+        let mut imp: Vec<(String, Timestamp)> =
+            names("x", 0..3).into_iter().map(|s| (s, t(0))).collect();
+        for tick in 0..60i64 {
+            let now = t(10 + tick * 10);
+            if tick == 6 {
+                imp.extend(names("c", 0..2).into_iter().map(|s| (s, t(60))));
+            }
+            out.extend(a.tick(now, &health_since(&w, &imp), &mut ids));
+        }
+        out
+    };
+    let resolved = |out: &[Output]| {
+        out.iter()
+            .any(|o| matches!(o, Output::IncidentResolved { .. }))
+    };
+
+    let out = run(AttributionParams::default());
+    assert_eq!(opened(&out).len(), 1, "{out:?}");
+    assert_eq!(opened(&out)[0].0, "ultradns", "{out:?}");
+    assert_eq!(takeovers(&out), vec![], "{out:?}");
+    assert!(!resolved(&out), "{out:?}");
+
+    // Paying the full prior odds again every tick, the named failure loses its services to
+    // the CDN and its incident resolves or changes its name.
+    let forgetful = AttributionParams {
+        open_incident_cost: AttributionParams::default().model.cause_cost,
+        ..AttributionParams::default()
+    };
+    let out = run(forgetful);
+    assert_eq!(opened(&out)[0].0, "ultradns", "{out:?}");
+    assert!(resolved(&out) || !takeovers(&out).is_empty(), "{out:?}");
+}
