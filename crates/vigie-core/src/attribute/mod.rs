@@ -269,27 +269,6 @@ impl Evidence {
     }
 }
 
-/// When a dependent turned impaired relative to a candidate's onset ([`timing`]): always
-/// [`Timing::Together`] for the component of an open incident, and for a dependent or a
-/// candidate without a known onset.
-fn timing_of(
-    since: &[Option<Timestamp>],
-    symptom: &[Option<ProbeError>],
-    fresh: Fresh,
-    established: bool,
-    e: &Evidence,
-) -> Timing {
-    let s = e.service as usize;
-    match (established, fresh.onset, since[s]) {
-        (false, Some(onset), Some(t)) => Timing::of(
-            t.as_millis().saturating_sub(onset),
-            symptom[s].is_some(),
-            fresh.onset_probed,
-        ),
-        _ => Timing::Together,
-    }
-}
-
 struct Candidate {
     kind: CauseKind,
     evidence: Vec<Evidence>,
@@ -807,13 +786,7 @@ impl Attributor {
                                 live(&self.remaining, &self.since, &self.symptom, cand.fresh, e)
                             })
                             .map(|e| {
-                                let t = timing_of(
-                                    &self.since,
-                                    &self.symptom,
-                                    cand.fresh,
-                                    cand.established,
-                                    e,
-                                );
+                                let t = self.timing(cand.fresh, cand.established, e);
                                 e.impaired(&cand.outside, t)
                             }),
                     );
@@ -942,7 +915,7 @@ impl Attributor {
                     let settled = self.healthy_relying_on(c.kind, cause_kind);
                     impaired_ev.clear();
                     impaired_ev.extend(live_ev.iter().map(|e| {
-                        let t = timing_of(&self.since, &self.symptom, c.fresh, c.established, e);
+                        let t = self.timing(c.fresh, c.established, e);
                         e.impaired(&c.outside, t)
                     }));
                     let fit =
@@ -1006,13 +979,7 @@ impl Attributor {
                         .iter()
                         .filter(|e| {
                             live(&self.remaining, &self.since, &self.symptom, cand.fresh, e)
-                                && timing_of(
-                                    &self.since,
-                                    &self.symptom,
-                                    cand.fresh,
-                                    cand.established,
-                                    e,
-                                ) != Timing::Together
+                                && self.timing(cand.fresh, cand.established, e) != Timing::Together
                         })
                         .count(),
                     same_vantages: footprint::best_group(
@@ -1039,6 +1006,21 @@ impl Attributor {
         }
         self.refine_confidences(candidates, &mut picks, &pick_rivals);
         picks
+    }
+
+    /// When a dependent turned impaired relative to the onset in `fresh` ([`timing`]):
+    /// always [`Timing::Together`] for the component of an open incident (`established`),
+    /// and for a dependent or a candidate without a known onset.
+    fn timing(&self, fresh: Fresh, established: bool, e: &Evidence) -> Timing {
+        let s = e.service as usize;
+        match (established, fresh.onset, self.since[s]) {
+            (false, Some(onset), Some(t)) => Timing::of(
+                t.as_millis().saturating_sub(onset),
+                self.symptom[s].is_some(),
+                fresh.onset_probed,
+            ),
+            _ => Timing::Together,
+        }
     }
 
     /// Sets `relies_on_cause` for the service and every service relying on it (`on`), or
@@ -1125,13 +1107,7 @@ impl Attributor {
                     let kept: Vec<score::Impaired> = kept
                         .iter()
                         .map(|e| {
-                            let t = timing_of(
-                                &self.since,
-                                &self.symptom,
-                                r.fresh,
-                                rival.established,
-                                e,
-                            );
+                            let t = self.timing(r.fresh, rival.established, e);
                             e.impaired(&rival.outside, t)
                         })
                         .collect();
