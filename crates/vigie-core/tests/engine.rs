@@ -333,6 +333,47 @@ fn check_policies_change_thresholds() {
     )));
 }
 
+/// A service that recovers and fails again while its incident is still open (the resolve
+/// hold) is one impairment: attribution sees the onset of the episode, not of the relapse,
+/// so a flapping service is not fresh evidence each time it flaps. Once the incident has
+/// resolved, a new failure has a new onset.
+#[test]
+fn a_relapse_within_the_resolve_hold_keeps_the_onset_of_the_episode() {
+    let impaired_since_after = |down: &[std::ops::Range<i64>], end_min: i64| {
+        let mut engine = Engine::new(topology(&["api"]), EngineParams::default());
+        let mut signals = Vec::new();
+        for m in 0..end_min {
+            let failing = down.iter().any(|r| r.contains(&m));
+            for (k, v) in ["paris", "virginia", "singapore"].iter().enumerate() {
+                signals.push(probe(m * 60 + k as i64 * 7, "api", v, !failing));
+            }
+        }
+        let out = run(&mut engine, signals, end_min * 60);
+        let impaired: Vec<Timestamp> = out
+            .iter()
+            .filter_map(|o| match o {
+                Output::ServiceState {
+                    at,
+                    state,
+                    previous,
+                    ..
+                } if state.is_impaired() && !previous.is_impaired() => Some(*at),
+                _ => None,
+            })
+            .collect();
+        (impaired, engine.health()[0].impaired_since)
+    };
+    // Down at minute 20, up (after the 3-minute recovery hold) at about 34, down again at 38:
+    // the incident, held 10 minutes after the recovery, is still open.
+    let (impaired, since) = impaired_since_after(&[20..30, 38..60], 45);
+    assert_eq!(impaired.len(), 2, "{impaired:?}");
+    assert_eq!(since, Some(impaired[0]));
+    // Down again at 50, long after the incident resolved (about 44): a new onset.
+    let (impaired, since) = impaired_since_after(&[20..30, 50..60], 55);
+    assert_eq!(impaired.len(), 2, "{impaired:?}");
+    assert_eq!(since, Some(impaired[1]));
+}
+
 #[test]
 fn accessors_expose_counts_bands_and_health() {
     let mut engine = Engine::new(topology(&["shop", "b"]), EngineParams::default());

@@ -80,7 +80,9 @@ pub struct ServiceHealth {
     pub state: State,
     /// When the current state began.
     pub since: Timestamp,
-    /// When the service became impaired, while it is.
+    /// When the service became impaired, while it is: when its open service incident was
+    /// detected, so a service impaired again within the incident's resolve hold keeps the
+    /// onset of the episode (a flapping service is one impairment, not a new one each time).
     pub impaired_since: Option<Timestamp>,
     /// The open service incident, if any (open while impaired and during its resolve hold).
     pub incident: Option<IncidentId>,
@@ -469,7 +471,10 @@ impl Engine {
             let was_impaired = current.is_impaired();
             if state.is_impaired() {
                 if !was_impaired {
-                    slot.impaired_since = Some(now);
+                    // Impaired again while its incident is still open (the resolve hold):
+                    // the same episode, which began when the incident was detected.
+                    slot.impaired_since =
+                        Some(slot.incident.as_ref().map_or(now, |inc| inc.detected));
                 }
                 let first_signal = [evidence.probe.failing_since, slot.reports.surge_since()]
                     .into_iter()
