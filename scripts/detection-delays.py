@@ -15,7 +15,8 @@ the detection-due share F(Δ) of docs/attribution.md and its tail.
 With --from-start, each delay is measured from the failure's start in the truth file instead,
 and the 1st, 10th, 50th, 90th and 99th percentiles are printed: the detection delays that
 bound how far apart two dependents of one failure turn impaired (docs/attribution.md,
-"Timing"). Python 3 standard library.
+"Timing"). Probe-detected dependents are also split by the failure's mode in the truth file:
+`regional` (its probes fail from only some vantages) and `other`. Python 3 standard library.
 """
 import datetime as dt
 import glob
@@ -45,7 +46,7 @@ def incident_delays(truth, states, from_start):
         detections = sorted(first.values())
         origin = start if from_start else detections[1][0]
         for at, how in detections:
-            yield (at - origin).total_seconds(), how
+            yield (at - origin).total_seconds(), how, inc.get("mode")
 
 
 def main():
@@ -82,15 +83,22 @@ def main():
         rows.extend(incident_delays(truth, states, from_start))
     if from_start:
         print("detected by   n        p1    p10    p50    p90    p99  (seconds from the start)")
-        for kind in ("probes", "reports", "all"):
-            delays = sorted(d for d, how in rows if kind in ("all", how))
+        kinds = {
+            "probes": lambda how, mode: how == "probes",
+            "  regional": lambda how, mode: how == "probes" and mode == "regional",
+            "  other": lambda how, mode: how == "probes" and mode != "regional",
+            "reports": lambda how, mode: how == "reports",
+            "all": lambda how, mode: True,
+        }
+        for kind, chosen in kinds.items():
+            delays = sorted(d for d, how, mode in rows if chosen(how, mode))
             if delays:
                 q = [delays[int(p * (len(delays) - 1))] for p in (0.01, 0.1, 0.5, 0.9, 0.99)]
                 print(f"{kind:<12} {len(delays):>5}  " + " ".join(f"{x:6.0f}" for x in q))
         return
     print("detected by   n     " + " ".join(f"{s:>5}s" for s in STEPS_S))
     for kind in ("probes", "reports", "all"):
-        delays = [d for d, how in rows if kind in ("all", how)]
+        delays = [d for d, how, _ in rows if kind in ("all", how)]
         if not delays:
             continue
         shares = [sum(1 for d in delays if d <= s) / len(delays) for s in STEPS_S]

@@ -31,7 +31,7 @@ pub use footprint::Footprint;
 pub use incidents::IncidentTracker;
 pub use score::{ModelParams, BUCKETS};
 pub use symptom::Compat;
-pub use timing::Timing;
+pub use timing::{Seen, Timing};
 
 /// What the engine knows about one service at this tick.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -312,8 +312,8 @@ struct Fresh {
     until_reported: i64,
     /// The candidate's onset, when at least two residual dependents have one.
     onset: Option<i64>,
-    /// The dependent whose impairment is the onset was seen by failing probes.
-    onset_probed: bool,
+    /// How the dependent whose impairment is the onset was seen.
+    onset_seen: Seen,
 }
 
 impl Fresh {
@@ -322,7 +322,7 @@ impl Fresh {
         until: i64::MAX,
         until_reported: i64::MAX,
         onset: None,
-        onset_probed: false,
+        onset_seen: Seen::Reports,
     };
 }
 
@@ -337,6 +337,8 @@ pub struct Attributor {
     since: Vec<Option<Timestamp>>,
     /// The error each service's failing probes see (if any).
     symptom: Vec<Option<ProbeError>>,
+    /// How each service's impairment is seen (probes everywhere, somewhere, reports).
+    seen: Vec<Seen>,
     /// Which vantages see each impaired service fail, when only some do.
     footprints: footprint::Footprints,
     /// Scratch for the symptom fits of one service's closure.
@@ -382,6 +384,7 @@ impl Attributor {
             impaired: vec![false; n],
             since: vec![None; n],
             symptom: vec![None; n],
+            seen: vec![Seen::Reports; n],
             footprints: footprint::Footprints::new(n),
             closure_fit: symptom::ClosureFit::new(m),
             observed_hist: vec![[0; BUCKETS]; m],
@@ -521,6 +524,7 @@ impl Attributor {
             self.impaired[s] = h.impaired();
             self.since[s] = h.since;
             self.symptom[s] = h.symptom;
+            self.seen[s] = Seen::of(h.symptom.is_some(), h.footprint.is_some());
             if let (true, Some(f)) = (self.impaired[s], h.footprint) {
                 self.footprints.record(s as ServiceIx, f);
             }
@@ -744,7 +748,7 @@ impl Attributor {
                 cand.fit = None;
                 cand.remaining = 0;
                 cand.upper_bound = -p.model.cause_cost + cand.prior_relief(&p);
-                cand.fresh = fresh_window(cand, &self.remaining, &self.since, &self.symptom);
+                cand.fresh = fresh_window(cand, &self.remaining, &self.since, &self.seen);
                 for e in &cand.evidence {
                     if live(&self.remaining, &self.since, &self.symptom, cand.fresh, e) {
                         cand.remaining += 1;
@@ -1016,8 +1020,8 @@ impl Attributor {
         match (established, fresh.onset, self.since[s]) {
             (false, Some(onset), Some(t)) => Timing::of(
                 t.as_millis().saturating_sub(onset),
-                self.symptom[s].is_some(),
-                fresh.onset_probed,
+                self.seen[s],
+                fresh.onset_seen,
             ),
             _ => Timing::Together,
         }
@@ -1215,22 +1219,22 @@ fn fresh_window(
     cand: &Candidate,
     remaining: &[bool],
     since: &[Option<Timestamp>],
-    symptom: &[Option<ProbeError>],
+    seen: &[Seen],
 ) -> Fresh {
-    let mut onsets: Vec<(i64, bool)> = cand
+    let mut onsets: Vec<(i64, Seen)> = cand
         .evidence
         .iter()
         .filter(|e| remaining[e.service as usize])
         .filter_map(|e| {
             let s = e.service as usize;
-            since[s].map(|t| (t.as_millis(), symptom[s].is_some()))
+            since[s].map(|t| (t.as_millis(), seen[s]))
         })
         .collect();
     if onsets.len() < 2 {
         return Fresh::ALWAYS;
     }
     onsets.sort_unstable();
-    let (onset, onset_probed) = onsets[onsets.len() / 2];
+    let (onset, onset_seen) = onsets[onsets.len() / 2];
     let end = |late: i64| {
         if cand.established {
             i64::MAX
@@ -1240,7 +1244,7 @@ fn fresh_window(
     };
     Fresh {
         onset: Some(onset),
-        onset_probed,
+        onset_seen,
         from: onset.saturating_sub(STALE_BEFORE_ONSET_MS),
         until: end(LATE_AFTER_ONSET_MS),
         until_reported: end(LATE_REPORTED_AFTER_ONSET_MS),

@@ -1337,23 +1337,29 @@ fn dependents_that_turned_impaired_minutes_apart_do_not_name_what_they_share() {
         .component_of("aws/eu-west-1/rds", ComponentKind::ManagedService)
         .services("db", 3, &[("aws/eu-west-1/rds", 1.0)])
         .services("z", 40, &[]);
-    // db0 turns impaired first, db1 `gap_s` later; each seen by failing probes or not.
-    let run = |gap_s: i64, first: Option<ProbeError>, second: Option<ProbeError>| {
+    // db0 turns impaired first, db1 `gap_s` later; each seen by failing probes (from every
+    // vantage, or from PARIS alone) or by reports.
+    let run = |gap_s: i64, first: Seen, second: Seen| {
         let mut a = w.attributor();
         let imp = vec![("db0".to_string(), t(0)), ("db1".to_string(), t(gap_s))];
         let mut health = health_since(&w, &imp);
-        health[0].symptom = first;
-        health[1].symptom = second;
+        for (h, seen) in health.iter_mut().zip([first, second]) {
+            h.symptom = (seen != Seen::Reports).then_some(ProbeError::HttpStatus);
+            h.footprint = (seen == Seen::ProbesSomewhere).then_some(PARIS);
+        }
         a.tick(t(gap_s + 10), &health, &mut IncidentIds::default())
     };
-    let probed = Some(ProbeError::HttpStatus);
+    use Seen::{ProbesEverywhere as E, ProbesSomewhere as S, Reports as R};
     for (gap_s, first, second, named) in [
         // Probes see a failure within a minute or so of each other.
-        (30, probed, probed, true),
-        (240, probed, probed, false),
+        (30, E, E, true),
+        (240, E, E, false),
         // Reports show it minutes after probes do, not minutes before.
-        (200, probed, None, true),
-        (240, None, probed, false),
+        (200, E, R, true),
+        (240, R, E, false),
+        // A failure seen from one vantage is noticed later than one seen from all of them.
+        (170, E, S, true),
+        (170, S, E, false),
     ] {
         let out = run(gap_s, first, second);
         assert_eq!(
