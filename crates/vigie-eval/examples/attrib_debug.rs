@@ -29,6 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .enumerate()
         .map(|(i, s)| (s.id.clone(), i))
         .collect();
+    let mut recovered: Vec<Option<Timestamp>> = vec![None; health.len()];
     for line in std::io::BufReader::new(std::fs::File::open(&a[1])?).lines() {
         let v: serde_json::Value = serde_json::from_str(&line?)?;
         if v["type"] != "service_state" {
@@ -40,10 +41,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let s = ix[v["service"].as_str().unwrap_or_default()];
         let state = State::parse(v["state"].as_str().unwrap_or_default()).unwrap_or(State::Unknown);
-        // As the engine's `impaired_since`: degraded → major_outage keeps the onset.
-        if !(health[s].state.is_impaired() && state.is_impaired()) {
+        // As the engine's `impaired_since`: degraded → major_outage keeps the onset, and so
+        // does an impairment within the 10-minute resolve hold after a recovery.
+        let relapse = recovered[s].is_some_and(|r: Timestamp| t.millis_since(r) < 600_000);
+        if !(health[s].state.is_impaired() && state.is_impaired()) && !relapse {
             health[s].since = Some(t);
         }
+        recovered[s] = (health[s].state.is_impaired() && !state.is_impaired()).then_some(t);
         health[s].state = state;
         // The symptom as of the state change, from "probes fail from 2 of 3 vantages (tls)".
         let cause = v["cause"].as_str().unwrap_or_default();
