@@ -44,7 +44,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // As the engine's `impaired_since`: degraded → major_outage keeps the onset, and so
         // does an impairment within the 10-minute resolve hold after a recovery.
         let relapse = recovered[s].is_some_and(|r: Timestamp| t.millis_since(r) < 600_000);
-        if !(health[s].state.is_impaired() && state.is_impaired()) && !relapse {
+        let continues = health[s].state.is_impaired() && state.is_impaired();
+        if !continues && !relapse {
             health[s].since = Some(t);
         }
         recovered[s] = (health[s].state.is_impaired() && !state.is_impaired()).then_some(t);
