@@ -83,6 +83,21 @@ fn quiet_history(service: &str, days: i64) -> Vec<Signal> {
         .collect()
 }
 
+/// Every service state change: (when, new state, previous state).
+fn state_changes(out: &[Output]) -> Vec<(Timestamp, State, State)> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::ServiceState {
+                at,
+                state,
+                previous,
+                ..
+            } => Some((*at, *state, *previous)),
+            _ => None,
+        })
+        .collect()
+}
+
 fn opened(out: &[Output]) -> Vec<&Output> {
     out.iter()
         .filter(|o| matches!(o, Output::IncidentOpened { .. }))
@@ -180,18 +195,7 @@ fn probes_confirm_an_outage_and_its_recovery_with_hysteresis() {
     // One lost probe from one vantage changes nothing.
     signals.push(probe(10 * 60 + 30, "api", "paris", false));
     let out = run(&mut engine, signals, 3600);
-    let states: Vec<(Timestamp, State, State)> = out
-        .iter()
-        .filter_map(|o| match o {
-            Output::ServiceState {
-                at,
-                state,
-                previous,
-                ..
-            } => Some((*at, *state, *previous)),
-            _ => None,
-        })
-        .collect();
+    let states = state_changes(&out);
     assert_eq!(
         states.iter().map(|s| s.1).collect::<Vec<_>>(),
         [State::Operational, State::MajorOutage, State::Operational],
@@ -349,17 +353,10 @@ fn a_relapse_within_the_resolve_hold_keeps_the_onset_of_the_episode() {
             }
         }
         let out = run(&mut engine, signals, end_min * 60);
-        let impaired: Vec<Timestamp> = out
-            .iter()
-            .filter_map(|o| match o {
-                Output::ServiceState {
-                    at,
-                    state,
-                    previous,
-                    ..
-                } if state.is_impaired() && !previous.is_impaired() => Some(*at),
-                _ => None,
-            })
+        let impaired: Vec<Timestamp> = state_changes(&out)
+            .into_iter()
+            .filter(|(_, state, previous)| state.is_impaired() && !previous.is_impaired())
+            .map(|(at, ..)| at)
             .collect();
         (impaired, engine.health()[0].impaired_since)
     };
