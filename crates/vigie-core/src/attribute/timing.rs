@@ -34,8 +34,8 @@ pub struct Delays {
 /// the failure's start to the dependent's impairment, and the 1st–99th, rounded to 5 s.
 /// Regional failures' dependents are included: a footprint is known only once the passing
 /// vantages have probed again, so such a dependent can be judged before it has one (the
-/// narrower delays of failures seen everywhere alone, 64–126 s and 47–218 s, lost more
-/// causes than they gained: docs/evaluation.md).
+/// narrower delays of failures seen everywhere alone, 64–126 s and 47–218 s, named fewer
+/// causes: docs/evaluation.md).
 pub const PROBED: Delays = Delays {
     typical: (65_000, 150_000),
     extended: (45_000, 265_000),
