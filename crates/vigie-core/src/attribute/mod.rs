@@ -341,8 +341,8 @@ pub struct Attributor {
     seen: Vec<Seen>,
     /// Which vantages see each impaired service fail, when only some do.
     footprints: footprint::Footprints,
-    /// Scratch for the symptom fits of one service's closure.
-    closure_fit: symptom::ClosureFit,
+    /// Each impaired service's symptom fits over its closure.
+    closure_fits: symptom::ClosureFits,
     /// Per component: histogram of its observed dependents by edge-confidence bucket.
     observed_hist: Vec<[u32; BUCKETS]>,
     observed_total: usize,
@@ -377,6 +377,7 @@ impl Attributor {
     pub fn with_graph(graph: DependencyGraph, params: AttributionParams) -> Self {
         let n = graph.service_count();
         let m = graph.component_count();
+        let closure_fits = symptom::ClosureFits::new(&graph);
         Attributor {
             graph,
             params,
@@ -386,7 +387,7 @@ impl Attributor {
             symptom: vec![None; n],
             seen: vec![Seen::Reports; n],
             footprints: footprint::Footprints::new(n),
-            closure_fit: symptom::ClosureFit::new(m),
+            closure_fits,
             observed_hist: vec![[0; BUCKETS]; m],
             observed_total: 0,
             evidence: vec![Vec::new(); m],
@@ -549,9 +550,11 @@ impl Attributor {
         }
         self.footprints.set_impaired(impaired.len());
         for &s in &impaired {
-            self.closure_fit
-                .prepare(&self.graph, s, self.symptom[s as usize]);
-            for r in self.graph.component_closure(s) {
+            let fits = self
+                .closure_fits
+                .of(&self.graph, s, self.symptom[s as usize]);
+            let footprint = self.footprints.of(s);
+            for (k, r) in self.graph.component_closure(s).iter().enumerate() {
                 let list = &mut self.evidence[r.ix as usize];
                 if list.is_empty() {
                     self.touched.push(r.ix);
@@ -560,37 +563,41 @@ impl Attributor {
                     service: s,
                     bucket: score::bucket(r.confidence),
                     direct: r.direct,
-                    compat: self.closure_fit.get(&self.graph, r),
-                    footprint: self.footprints.of(s),
+                    compat: fits.map_or(Compat::Fits, |f| f[k]),
+                    footprint,
                 });
             }
         }
 
         let mut candidates: Vec<Candidate> = Vec::new();
         for &c in &self.touched {
-            let ev = &self.evidence[c as usize];
-            if ev.len() < p.min_services {
+            if self.evidence[c as usize].len() < p.min_services {
                 continue;
             }
+            // Lent to the candidate, given back at the end of the tick (its allocation is
+            // reused).
+            let ev = std::mem::take(&mut self.evidence[c as usize]);
             let mut healthy = self.observed_hist[c as usize];
-            for e in ev {
+            for e in &ev {
                 healthy[e.bucket as usize] = healthy[e.bucket as usize].saturating_sub(1);
             }
+            let outside = self.footprints.outside(ev.iter().map(|e| e.footprint));
+            let remaining = ev.len();
             candidates.push(Candidate {
                 kind: CauseKind::Component(c),
-                evidence: ev.clone(),
+                evidence: ev,
                 healthy,
                 observed: self.observed_hist[c as usize]
                     .iter()
                     .map(|&x| x as usize)
                     .sum(),
-                remaining: ev.len(),
+                remaining,
                 upper_bound: 0.0,
                 fit: None,
                 fresh: Fresh::ALWAYS,
                 established: self.established[c as usize],
                 named: self.named[c as usize],
-                outside: self.footprints.outside(ev.iter().map(|e| e.footprint)),
+                outside,
             });
         }
         // One service failing on its own explains the services that rely on it.
@@ -703,9 +710,11 @@ impl Attributor {
                 self.causes.push(cause);
             }
         }
-        // Candidates keep scores from the sub-problems: mark them stale for the next tick.
-        for c in candidates.iter_mut() {
-            c.fit = None;
+        // Give the evidence lists back for the next tick to refill.
+        for c in candidates {
+            if let CauseKind::Component(ix) = c.kind {
+                self.evidence[ix as usize] = c.evidence;
+            }
         }
     }
 
