@@ -9,11 +9,13 @@
 //! cover), and turns the verdicts into component incidents with hysteresis ([`incidents`]).
 //! docs/attribution.md gives the model and every constant.
 //!
-//! Cost: only components with at least two impaired dependents are candidates; the healthy
-//! side of each score comes from per-component histograms kept up to date incrementally, and
-//! candidates are scored lazily in order of an upper bound, so a tick costs little more than a
-//! walk over the impaired services' dependency closures.
+//! Cost: only components with at least two impaired dependents are candidates; each
+//! component's impaired dependents (module `evidence`) and the healthy side of each score
+//! (per-component histograms) are kept up to date with what changed since the last tick,
+//! and candidates are scored lazily in order of an upper bound, so a tick costs little more
+//! than a walk over the candidates' evidence.
 
+mod evidence;
 pub mod footprint;
 pub mod incidents;
 pub mod score;
@@ -26,6 +28,7 @@ use crate::graph::{ComponentIx, DependencyGraph, GraphError, ServiceIx};
 use crate::model::{OfficialStatus, ProbeError, State, Topology};
 use crate::output::{IncidentId, IncidentIds, Output};
 use crate::time::{Timestamp, MINUTE_MS};
+use evidence::{Evidence, EvidenceLists};
 
 pub use footprint::Footprint;
 pub use incidents::IncidentTracker;
@@ -245,30 +248,6 @@ pub struct CandidateScore {
     pub impaired: usize,
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Evidence {
-    service: ServiceIx,
-    bucket: u8,
-    direct: bool,
-    /// How well the service's symptom fits a failure of the candidate.
-    compat: Compat,
-    /// Its footprint's number this tick (0: none; [`footprint::Footprints`]).
-    footprint: u8,
-}
-
-impl Evidence {
-    /// What this dependent brings to a candidate whose footprints elsewhere are `outside`,
-    /// when it turned impaired with `timing` relative to the candidate's onset.
-    fn impaired(&self, outside: &footprint::Outside, timing: Timing) -> score::Impaired {
-        score::Impaired {
-            bucket: self.bucket,
-            compat: self.compat,
-            timing,
-            footprint: outside.mark(self.footprint),
-        }
-    }
-}
-
 struct Candidate {
     kind: CauseKind,
     evidence: Vec<Evidence>,
@@ -341,13 +320,11 @@ pub struct Attributor {
     seen: Vec<Seen>,
     /// Which vantages see each impaired service fail, when only some do.
     footprints: footprint::Footprints,
-    /// Each impaired service's symptom fits over its closure.
-    closure_fits: symptom::ClosureFits,
     /// Per component: histogram of its observed dependents by edge-confidence bucket.
     observed_hist: Vec<[u32; BUCKETS]>,
     observed_total: usize,
-    evidence: Vec<Vec<Evidence>>,
-    touched: Vec<ComponentIx>,
+    /// Per component: its impaired dependents (module `evidence`).
+    evidence: EvidenceLists,
     remaining: Vec<bool>,
     scratch: Vec<bool>,
     first_round: Vec<CandidateScore>,
@@ -377,7 +354,7 @@ impl Attributor {
     pub fn with_graph(graph: DependencyGraph, params: AttributionParams) -> Self {
         let n = graph.service_count();
         let m = graph.component_count();
-        let closure_fits = symptom::ClosureFits::new(&graph);
+        let evidence = EvidenceLists::new(&graph);
         Attributor {
             graph,
             params,
@@ -387,11 +364,9 @@ impl Attributor {
             symptom: vec![None; n],
             seen: vec![Seen::Reports; n],
             footprints: footprint::Footprints::new(n),
-            closure_fits,
             observed_hist: vec![[0; BUCKETS]; m],
             observed_total: 0,
-            evidence: vec![Vec::new(); m],
-            touched: Vec::new(),
+            evidence,
             remaining: vec![false; n],
             scratch: vec![false; n],
             first_round: Vec::new(),
@@ -523,6 +498,8 @@ impl Attributor {
                 }
             }
             self.impaired[s] = h.impaired();
+            let listed = self.impaired[s].then_some(h.symptom);
+            self.evidence.set(&self.graph, s as ServiceIx, listed);
             self.since[s] = h.since;
             self.symptom[s] = h.symptom;
             self.seen[s] = Seen::of(h.symptom.is_some(), h.footprint.is_some());
@@ -534,10 +511,7 @@ impl Attributor {
 
     fn explain(&mut self) {
         let p = self.params;
-        for &c in &self.touched {
-            self.evidence[c as usize].clear();
-        }
-        self.touched.clear();
+        self.evidence.apply();
         self.causes.clear();
         self.first_round.clear();
 
@@ -549,39 +523,20 @@ impl Attributor {
             return;
         }
         self.footprints.set_impaired(impaired.len());
-        for &s in &impaired {
-            let fits = self
-                .closure_fits
-                .of(&self.graph, s, self.symptom[s as usize]);
-            let footprint = self.footprints.of(s);
-            for (k, r) in self.graph.component_closure(s).iter().enumerate() {
-                let list = &mut self.evidence[r.ix as usize];
-                if list.is_empty() {
-                    self.touched.push(r.ix);
-                }
-                list.push(Evidence {
-                    service: s,
-                    bucket: score::bucket(r.confidence),
-                    direct: r.direct,
-                    compat: fits.map_or(Compat::Fits, |f| f[k]),
-                    footprint,
-                });
-            }
-        }
-
         let mut candidates: Vec<Candidate> = Vec::new();
-        for &c in &self.touched {
-            if self.evidence[c as usize].len() < p.min_services {
+        for c in 0..self.graph.component_count() as ComponentIx {
+            if self.evidence.len(c) < p.min_services {
                 continue;
             }
-            // Lent to the candidate, given back at the end of the tick (its allocation is
-            // reused).
-            let ev = std::mem::take(&mut self.evidence[c as usize]);
+            // Lent to the candidate for the tick.
+            let ev = self.evidence.lend(c);
             let mut healthy = self.observed_hist[c as usize];
             for e in &ev {
                 healthy[e.bucket as usize] = healthy[e.bucket as usize].saturating_sub(1);
             }
-            let outside = self.footprints.outside(ev.iter().map(|e| e.footprint));
+            let outside = self
+                .footprints
+                .outside(ev.iter().map(|e| self.footprints.of(e.service)));
             let remaining = ev.len();
             candidates.push(Candidate {
                 kind: CauseKind::Component(c),
@@ -611,7 +566,6 @@ impl Attributor {
                 bucket: score::bucket(1.0),
                 direct: true,
                 compat: Compat::Fits,
-                footprint: self.footprints.of(u),
             }];
             let mut healthy = [0u32; BUCKETS];
             let mut observed = 1;
@@ -627,7 +581,6 @@ impl Attributor {
                         bucket: b,
                         direct: r.direct,
                         compat: Compat::Fits,
-                        footprint: self.footprints.of(r.ix),
                     });
                 } else {
                     healthy[b as usize] += 1;
@@ -637,7 +590,7 @@ impl Attributor {
                 let remaining = evidence.len();
                 let outside = self
                     .footprints
-                    .outside(evidence.iter().map(|e| e.footprint));
+                    .outside(evidence.iter().map(|e| self.footprints.of(e.service)));
                 candidates.push(Candidate {
                     kind: CauseKind::Service(u),
                     evidence,
@@ -710,10 +663,10 @@ impl Attributor {
                 self.causes.push(cause);
             }
         }
-        // Give the evidence lists back for the next tick to refill.
+        // Give the evidence lists back for the next tick.
         for c in candidates {
             if let CauseKind::Component(ix) = c.kind {
-                self.evidence[ix as usize] = c.evidence;
+                self.evidence.give_back(ix, c.evidence);
             }
         }
     }
@@ -762,7 +715,7 @@ impl Attributor {
                     if live(&self.remaining, &self.since, &self.symptom, cand.fresh, e) {
                         cand.remaining += 1;
                         cand.upper_bound += gain[e.bucket as usize][e.compat.index()];
-                        marks.extend(cand.outside.mark(e.footprint));
+                        marks.extend(cand.outside.mark(self.footprints.of(e.service)));
                     }
                 }
                 // The agreement term does not depend on ρ: the bound takes it exactly.
@@ -800,7 +753,7 @@ impl Attributor {
                             })
                             .map(|e| {
                                 let t = self.timing(cand.fresh, cand.established, e);
-                                e.impaired(&cand.outside, t)
+                                e.impaired(&cand.outside, t, self.footprints.of(e.service))
                             }),
                     );
                     let mut fit = score::fit(&p.model, &impaired_ev, &cand.healthy);
@@ -929,7 +882,7 @@ impl Attributor {
                     impaired_ev.clear();
                     impaired_ev.extend(live_ev.iter().map(|e| {
                         let t = self.timing(c.fresh, c.established, e);
-                        e.impaired(&c.outside, t)
+                        e.impaired(&c.outside, t, self.footprints.of(e.service))
                     }));
                     let fit =
                         score::fit_unfolding(&p.model, &impaired_ev, &c.healthy, &settled, due);
@@ -1121,7 +1074,7 @@ impl Attributor {
                         .iter()
                         .map(|e| {
                             let t = self.timing(r.fresh, rival.established, e);
-                            e.impaired(&rival.outside, t)
+                            e.impaired(&rival.outside, t, self.footprints.of(e.service))
                         })
                         .collect();
                     let healthy = &rival.healthy;

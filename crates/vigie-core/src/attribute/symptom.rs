@@ -207,48 +207,6 @@ impl ClosureFit {
     }
 }
 
-/// Every service's [`ClosureFit`], kept from tick to tick: a service's fits change only when
-/// its symptom does, while an outage keeps thousands of dependents impaired with the same
-/// error tick after tick. Memory: one byte per closure entry of each service that has failed
-/// with a symptom.
-pub struct ClosureFits {
-    scratch: ClosureFit,
-    /// Per service: the symptom its fits were computed for, and the fit of each entry of
-    /// its closure, in [`DependencyGraph::component_closure`] order.
-    cached: Vec<Option<(ProbeError, Box<[Compat]>)>>,
-}
-
-impl ClosureFits {
-    pub fn new(graph: &DependencyGraph) -> Self {
-        ClosureFits {
-            scratch: ClosureFit::new(graph.component_count()),
-            cached: vec![None; graph.service_count()],
-        }
-    }
-
-    /// The fit of each entry of `service`'s closure when it fails with `symptom`, in closure
-    /// order; `None` when it has no symptom (everything fits).
-    pub fn of(
-        &mut self,
-        graph: &DependencyGraph,
-        service: ServiceIx,
-        symptom: Option<ProbeError>,
-    ) -> Option<&[Compat]> {
-        let error = symptom?;
-        let slot = &mut self.cached[service as usize];
-        if slot.as_ref().is_none_or(|(e, _)| *e != error) {
-            self.scratch.prepare(graph, service, symptom);
-            let fits = graph
-                .component_closure(service)
-                .iter()
-                .map(|r| self.scratch.get(graph, r))
-                .collect();
-            *slot = Some((error, fits));
-        }
-        slot.as_ref().map(|(_, fits)| &fits[..])
-    }
-}
-
 /// Something behind the application failed: the front (DNS, TLS) is untouched, the
 /// application answers 5xx or hangs; it refuses connections only when its health checks take
 /// every backend out.
@@ -345,7 +303,7 @@ mod tests {
     }
 
     #[test]
-    fn the_closure_fits_agree_with_the_definition() {
+    fn the_closure_fit_agrees_with_the_definition() {
         use crate::model::{ComponentSpec, Dependency, ServiceSpec, Topology};
         let component = |id: &str, kind| ComponentSpec {
             id: id.into(),
@@ -373,25 +331,18 @@ mod tests {
         };
         let graph = DependencyGraph::from_topology(&topology).unwrap();
         let mut fit = ClosureFit::new(graph.component_count());
-        // Kept across symptoms: each service's symptom changes from one to the next, so a
-        // stale cached fit would show.
-        let mut fits = ClosureFits::new(&graph);
         let symptoms = std::iter::once(None).chain(ProbeError::ALL.into_iter().map(Some));
         for symptom in symptoms {
             for s in 0..graph.service_count() as ServiceIx {
                 fit.prepare(&graph, s, symptom);
-                let cached = fits.of(&graph, s, symptom).map(<[Compat]>::to_vec);
-                assert_eq!(cached.is_none(), symptom.is_none());
-                for (k, r) in graph.component_closure(s).iter().enumerate() {
-                    let expected = for_reach(&graph, s, r, symptom);
-                    let what = format!(
+                for r in graph.component_closure(s) {
+                    assert_eq!(
+                        fit.get(&graph, r),
+                        for_reach(&graph, s, r, symptom),
                         "{} {} {symptom:?}",
                         graph.service_id(s),
                         graph.component(r.ix).id
                     );
-                    assert_eq!(fit.get(&graph, r), expected, "{what}");
-                    let cached = cached.as_ref().map_or(Compat::Fits, |c| c[k]);
-                    assert_eq!(cached, expected, "cached: {what}");
                 }
             }
         }
