@@ -48,10 +48,20 @@ type Change = (ComponentIx, ServiceIx, Option<Evidence>);
 /// Per component, its impaired dependents sorted by service.
 pub(super) struct EvidenceLists {
     lists: Vec<Vec<Evidence>>,
-    /// Per service: listed (impaired), with the symptom its entries' fits were computed for.
+    /// Per service: listed (impaired), with its symptom.
     listed: Vec<Option<Option<ProbeError>>>,
-    /// Changes recorded by [`EvidenceLists::set`] since the last [`EvidenceLists::apply`].
+    /// How many services are listed.
+    listed_count: usize,
+    /// Services whose state changed since the last [`EvidenceLists::apply`], in the order
+    /// [`EvidenceLists::set`] heard of them.
+    changed: Vec<ServiceIx>,
+    /// Scratch for an update: its changes, grouped by component with a counting sort (per
+    /// component, how many, then where its group ends; the components changed), and a
+    /// merged list.
     changes: Vec<Change>,
+    grouped: Vec<Change>,
+    count: Vec<u32>,
+    components: Vec<ComponentIx>,
     merged: Vec<Evidence>,
     fit: ClosureFit,
 }
@@ -61,66 +71,132 @@ impl EvidenceLists {
         EvidenceLists {
             lists: vec![Vec::new(); graph.component_count()],
             listed: vec![None; graph.service_count()],
+            listed_count: 0,
+            changed: Vec::new(),
             changes: Vec::new(),
+            grouped: Vec::new(),
+            count: vec![0; graph.component_count()],
+            components: Vec::new(),
             merged: Vec::new(),
             fit: ClosureFit::new(graph.component_count()),
         }
     }
 
     /// Says how service `s` is now: impaired with this symptom (`Some`), or not (`None`).
-    /// Nothing is recorded when that is how it was listed (called for every service every
-    /// tick, so that test is inlined).
+    /// Takes effect at the next [`EvidenceLists::apply`].
     #[inline]
-    pub fn set(
-        &mut self,
-        graph: &DependencyGraph,
-        s: ServiceIx,
-        impaired: Option<Option<ProbeError>>,
-    ) {
-        if self.listed[s as usize] != impaired {
-            self.change(graph, s, impaired);
+    pub fn set(&mut self, s: ServiceIx, impaired: Option<Option<ProbeError>>) {
+        let listed = &mut self.listed[s as usize];
+        if *listed != impaired {
+            match (listed.is_some(), impaired.is_some()) {
+                (false, true) => self.listed_count += 1,
+                (true, false) => self.listed_count -= 1,
+                _ => {}
+            }
+            *listed = impaired;
+            self.changed.push(s);
         }
     }
 
-    fn change(
-        &mut self,
-        graph: &DependencyGraph,
-        s: ServiceIx,
-        impaired: Option<Option<ProbeError>>,
-    ) {
-        let listed = &mut self.listed[s as usize];
-        let closure = graph.component_closure(s);
-        if listed.is_some() {
-            self.changes.extend(closure.iter().map(|r| (r.ix, s, None)));
+    /// Brings the lists up to date with what [`EvidenceLists::set`] said since the last call:
+    /// one merge per component whose list changed or, when most of the listed services
+    /// changed (an outage's onset or end), a rebuild.
+    pub fn apply(&mut self, graph: &DependencyGraph) {
+        let rebuild = self.changed.len() * 2 > self.listed_count;
+        self.apply_by(graph, rebuild);
+    }
+
+    fn apply_by(&mut self, graph: &DependencyGraph, rebuild: bool) {
+        if self.changed.is_empty() {
+            return;
         }
-        if let Some(symptom) = impaired {
-            self.fit.prepare(graph, s, symptom);
-            for r in closure {
-                let entry = Evidence {
-                    service: s,
-                    bucket: score::bucket(r.confidence),
-                    direct: r.direct,
-                    compat: self.fit.get(graph, r),
-                };
-                self.changes.push((r.ix, s, Some(entry)));
+        if rebuild {
+            self.rebuild(graph);
+        } else {
+            self.update(graph);
+        }
+        self.changed.clear();
+    }
+
+    /// The entries of a listed service, in closure order.
+    fn entries<'a>(
+        fit: &'a mut ClosureFit,
+        graph: &'a DependencyGraph,
+        s: ServiceIx,
+        symptom: Option<ProbeError>,
+    ) -> impl Iterator<Item = (ComponentIx, Evidence)> + 'a {
+        fit.prepare(graph, s, symptom);
+        let fit = &*fit;
+        graph.component_closure(s).iter().map(move |r| {
+            let entry = Evidence {
+                service: s,
+                bucket: score::bucket(r.confidence),
+                direct: r.direct,
+                compat: fit.get(graph, r),
+            };
+            (r.ix, entry)
+        })
+    }
+
+    fn rebuild(&mut self, graph: &DependencyGraph) {
+        for list in &mut self.lists {
+            list.clear();
+        }
+        for (s, listed) in self.listed.iter().enumerate() {
+            let Some(symptom) = *listed else { continue };
+            for (c, entry) in Self::entries(&mut self.fit, graph, s as ServiceIx, symptom) {
+                self.lists[c as usize].push(entry);
             }
         }
-        *listed = impaired;
     }
 
-    /// Applies the recorded changes: one merge per component whose list changed.
-    pub fn apply(&mut self) {
-        // A service's removal sorts before its new entry (`None` < `Some`).
-        self.changes
-            .sort_unstable_by_key(|&(c, s, e)| (c, s, e.is_some()));
+    fn update(&mut self, graph: &DependencyGraph) {
+        if !self.changed.is_sorted_by(|a, b| a < b) {
+            self.changed.sort_unstable();
+            self.changed.dedup();
+        }
+        // Each changed service's old entries go (a removal of an entry that is not there
+        // changes nothing) and its new ones, if any, come: per component in service order,
+        // a removal before its replacement.
+        for &s in &self.changed {
+            let closure = graph.component_closure(s);
+            self.changes.extend(closure.iter().map(|r| (r.ix, s, None)));
+            if let Some(symptom) = self.listed[s as usize] {
+                let entries = Self::entries(&mut self.fit, graph, s, symptom);
+                self.changes
+                    .extend(entries.map(|(c, entry)| (c, s, Some(entry))));
+            }
+        }
+        // Group by component, each group keeping that order (a counting sort).
+        for &(c, _, _) in &self.changes {
+            let n = &mut self.count[c as usize];
+            if *n == 0 {
+                self.components.push(c);
+            }
+            *n += 1;
+        }
+        let mut end = 0;
+        for &c in &self.components {
+            let n = &mut self.count[c as usize];
+            end += *n;
+            // From here on, where the next change of `c` goes (counting down).
+            *n = end;
+        }
+        self.grouped.clear();
+        self.grouped.resize(self.changes.len(), (0, 0, None));
+        for &change in self.changes.iter().rev() {
+            let at = &mut self.count[change.0 as usize];
+            *at -= 1;
+            self.grouped[*at as usize] = change;
+        }
         let mut at = 0;
-        while at < self.changes.len() {
-            let c = self.changes[at].0;
-            let end = at + self.changes[at..].partition_point(|x| x.0 == c);
+        for &c in &self.components {
+            self.count[c as usize] = 0;
+            let end = at + self.grouped[at..].partition_point(|x| x.0 == c);
             let list = &mut self.lists[c as usize];
             self.merged.clear();
             let mut old = list.iter().copied().peekable();
-            for &(_, s, entry) in &self.changes[at..end] {
+            for &(_, s, entry) in &self.grouped[at..end] {
                 while let Some(e) = old.next_if(|e| e.service < s) {
                     self.merged.push(e);
                 }
@@ -132,6 +208,7 @@ impl EvidenceLists {
             std::mem::swap(list, &mut self.merged);
             at = end;
         }
+        self.components.clear();
         self.changes.clear();
     }
 
@@ -204,9 +281,9 @@ mod tests {
     fn rebuilt(graph: &DependencyGraph, states: &[Option<Option<ProbeError>>]) -> EvidenceLists {
         let mut lists = EvidenceLists::new(graph);
         for (s, &state) in states.iter().enumerate() {
-            lists.set(graph, s as ServiceIx, state);
+            lists.set(s as ServiceIx, state);
         }
-        lists.apply();
+        lists.apply_by(graph, true);
         lists
     }
 
@@ -219,18 +296,26 @@ mod tests {
     }
 
     proptest! {
-        /// Whatever sequence of ticks led here, the lists are what a rebuild gives: sorted by
-        /// service, one entry per impaired dependent, fits for its current symptom.
+        /// Whatever sequence of ticks led here, and whether each was applied as an update or a
+        /// rebuild, the lists are what a rebuild gives: sorted by service, one entry per
+        /// impaired dependent, fits for its current symptom. Some ticks say how services are
+        /// in reverse order (the engine never does) or say it twice.
         #[test]
         fn updated_lists_equal_a_rebuild(ticks in prop::collection::vec(
-            prop::collection::vec(state(), 24), 1..6)) {
+            (prop::collection::vec(state(), 24), any::<bool>(), any::<bool>()), 1..8)) {
             let graph = graph();
             let mut lists = EvidenceLists::new(&graph);
-            for states in &ticks {
-                for (s, &state) in states.iter().enumerate() {
-                    lists.set(&graph, s as ServiceIx, state);
+            for (states, reversed, rebuild) in &ticks {
+                let mut order: Vec<usize> = (0..states.len()).collect();
+                if *reversed {
+                    order.reverse();
+                    // Another state first, then the real one: heard of twice.
+                    lists.set(order[0] as ServiceIx, Some(Some(ProbeError::Tls)));
                 }
-                lists.apply();
+                for s in order {
+                    lists.set(s as ServiceIx, states[s]);
+                }
+                lists.apply_by(&graph, *rebuild);
                 let fresh = rebuilt(&graph, states);
                 for c in 0..graph.component_count() as ComponentIx {
                     prop_assert_eq!(lists.list(c), fresh.list(c));
@@ -245,15 +330,15 @@ mod tests {
         let graph = graph();
         let fastly = graph.component_ix("fastly").expect("fastly");
         let mut lists = EvidenceLists::new(&graph);
-        lists.set(&graph, 0, Some(Some(ProbeError::DnsNxdomain)));
-        lists.apply();
+        lists.set(0, Some(Some(ProbeError::DnsNxdomain)));
+        lists.apply(&graph);
         assert_eq!(lists.list(fastly)[0].compat, Compat::Unusual);
-        lists.set(&graph, 0, Some(Some(ProbeError::Tls)));
-        lists.apply();
+        lists.set(0, Some(Some(ProbeError::Tls)));
+        lists.apply(&graph);
         assert_eq!(lists.list(fastly).len(), 1);
         assert_eq!(lists.list(fastly)[0].compat, Compat::Fits);
-        lists.set(&graph, 0, None);
-        lists.apply();
+        lists.set(0, None);
+        lists.apply(&graph);
         assert!(lists.list(fastly).is_empty());
     }
 }

@@ -499,7 +499,7 @@ impl Attributor {
             }
             self.impaired[s] = h.impaired();
             let listed = self.impaired[s].then_some(h.symptom);
-            self.evidence.set(&self.graph, s as ServiceIx, listed);
+            self.evidence.set(s as ServiceIx, listed);
             self.since[s] = h.since;
             self.symptom[s] = h.symptom;
             self.seen[s] = Seen::of(h.symptom.is_some(), h.footprint.is_some());
@@ -511,7 +511,7 @@ impl Attributor {
 
     fn explain(&mut self) {
         let p = self.params;
-        self.evidence.apply();
+        self.evidence.apply(&self.graph);
         self.causes.clear();
         self.first_round.clear();
 
