@@ -53,8 +53,8 @@ pub(super) struct EvidenceLists {
     /// How many services are listed.
     listed_count: usize,
     /// Services whose state changed since the last [`EvidenceLists::apply`], in the order
-    /// [`EvidenceLists::set`] heard of them.
-    changed: Vec<ServiceIx>,
+    /// [`EvidenceLists::set`] heard of them, and whether each was listed before.
+    changed: Vec<(ServiceIx, bool)>,
     /// Scratch for an update: its changes, grouped by component with a counting sort (per
     /// component, how many, then where its group ends; the components changed), and a
     /// merged list.
@@ -93,8 +93,8 @@ impl EvidenceLists {
                 (true, false) => self.listed_count -= 1,
                 _ => {}
             }
+            self.changed.push((s, listed.is_some()));
             *listed = impaired;
-            self.changed.push(s);
         }
     }
 
@@ -151,16 +151,19 @@ impl EvidenceLists {
     }
 
     fn update(&mut self, graph: &DependencyGraph) {
-        if !self.changed.is_sorted_by(|a, b| a < b) {
-            self.changed.sort_unstable();
-            self.changed.dedup();
+        if !self.changed.is_sorted_by(|a, b| a.0 < b.0) {
+            // Heard of twice: the first time says whether it was listed before.
+            self.changed.sort_by_key(|c| c.0);
+            self.changed.dedup_by_key(|c| c.0);
         }
-        // Each changed service's old entries go (a removal of an entry that is not there
-        // changes nothing) and its new ones, if any, come: per component in service order,
-        // a removal before its replacement.
-        for &s in &self.changed {
+        // Each changed service's old entries, if any, go and its new ones, if any, come: per
+        // component in service order, a removal before its replacement (an entry replaces
+        // the service's old one in any case).
+        for &(s, was_listed) in &self.changed {
             let closure = graph.component_closure(s);
-            self.changes.extend(closure.iter().map(|r| (r.ix, s, None)));
+            if was_listed {
+                self.changes.extend(closure.iter().map(|r| (r.ix, s, None)));
+            }
             if let Some(symptom) = self.listed[s as usize] {
                 let entries = Self::entries(&mut self.fit, graph, s, symptom);
                 self.changes
@@ -311,6 +314,7 @@ mod tests {
                     order.reverse();
                     // Another state first, then the real one: heard of twice.
                     lists.set(order[0] as ServiceIx, Some(Some(ProbeError::Tls)));
+                    lists.set(order[1] as ServiceIx, None);
                 }
                 for s in order {
                     lists.set(s as ServiceIx, states[s]);
