@@ -156,21 +156,23 @@ impl EvidenceLists {
             self.changed.sort_by_key(|c| c.0);
             self.changed.dedup_by_key(|c| c.0);
         }
-        // Each changed service's old entries, if any, go and its new ones, if any, come: per
-        // component in service order, a removal before its replacement (an entry replaces
-        // the service's old one in any case).
+        // A listed service's new entries come (each replaces its old one, if any); a service
+        // no longer listed has its old entries go.
         for &(s, was_listed) in &self.changed {
-            let closure = graph.component_closure(s);
-            if was_listed {
-                self.changes.extend(closure.iter().map(|r| (r.ix, s, None)));
-            }
-            if let Some(symptom) = self.listed[s as usize] {
-                let entries = Self::entries(&mut self.fit, graph, s, symptom);
-                self.changes
-                    .extend(entries.map(|(c, entry)| (c, s, Some(entry))));
+            match self.listed[s as usize] {
+                Some(symptom) => {
+                    let entries = Self::entries(&mut self.fit, graph, s, symptom);
+                    self.changes
+                        .extend(entries.map(|(c, entry)| (c, s, Some(entry))));
+                }
+                None if was_listed => {
+                    let closure = graph.component_closure(s);
+                    self.changes.extend(closure.iter().map(|r| (r.ix, s, None)));
+                }
+                None => {}
             }
         }
-        // Group by component, each group keeping that order (a counting sort).
+        // Group by component, each group keeping service order (a counting sort).
         for &(c, _, _) in &self.changes {
             let n = &mut self.count[c as usize];
             if *n == 0 {
