@@ -241,15 +241,10 @@ impl EvidenceLists {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ComponentKind, ComponentSpec, Dependency, ServiceSpec, Topology};
+    use crate::model::{Dependency, ServiceSpec, Topology};
     use proptest::prelude::*;
 
     fn graph() -> DependencyGraph {
-        let component = |id: &str, kind| ComponentSpec {
-            id: id.into(),
-            kind,
-            name: None,
-        };
         let mut services = Vec::new();
         for i in 0..24 {
             let mut deps = vec![Dependency::declared(if i % 2 == 0 {
@@ -270,13 +265,7 @@ mod tests {
             });
         }
         let topology = Topology {
-            components: vec![
-                component("aws", ComponentKind::Cloud),
-                component("aws/us-east-1", ComponentKind::Region),
-                component("aws/us-east-1/rds", ComponentKind::ManagedService),
-                component("fastly", ComponentKind::Cdn),
-                component("ns1", ComponentKind::Dns),
-            ],
+            components: super::super::tests::provider_components(),
             services,
         };
         DependencyGraph::from_topology(&topology).expect("valid topology")

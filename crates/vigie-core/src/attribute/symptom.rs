@@ -304,25 +304,14 @@ mod tests {
 
     #[test]
     fn the_closure_fit_agrees_with_the_definition() {
-        use crate::model::{ComponentSpec, Dependency, ServiceSpec, Topology};
-        let component = |id: &str, kind| ComponentSpec {
-            id: id.into(),
-            kind,
-            name: None,
-        };
+        use crate::model::{Dependency, ServiceSpec, Topology};
         let service = |id: &str, deps: &[&str]| ServiceSpec {
             id: id.into(),
             name: id.into(),
             depends_on: deps.iter().map(|d| Dependency::declared(*d)).collect(),
         };
         let topology = Topology {
-            components: vec![
-                component("aws", ComponentKind::Cloud),
-                component("aws/us-east-1", ComponentKind::Region),
-                component("aws/us-east-1/rds", ComponentKind::ManagedService),
-                component("fastly", ComponentKind::Cdn),
-                component("ns1", ComponentKind::Dns),
-            ],
+            components: super::super::tests::provider_components(),
             services: vec![
                 service("api", &["aws/us-east-1/rds", "ns1"]),
                 service("shop", &["fastly", "aws/us-east-1", "api"]),

@@ -7,6 +7,23 @@ use crate::model::{ComponentKind, ComponentSpec, Dependency, ServiceSpec};
 use crate::output::Scope;
 use crate::time::SECOND_MS;
 
+/// A small provider world for the unit tests of attribute's parts: a cloud with a region and
+/// its database, a CDN and a DNS provider.
+pub(super) fn provider_components() -> Vec<ComponentSpec> {
+    let component = |id: &str, kind| ComponentSpec {
+        id: id.into(),
+        kind,
+        name: None,
+    };
+    vec![
+        component("aws", ComponentKind::Cloud),
+        component("aws/us-east-1", ComponentKind::Region),
+        component("aws/us-east-1/rds", ComponentKind::ManagedService),
+        component("fastly", ComponentKind::Cdn),
+        component("ns1", ComponentKind::Dns),
+    ]
+}
+
 struct World {
     topology: Topology,
 }
