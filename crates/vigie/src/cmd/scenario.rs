@@ -39,6 +39,9 @@ pub struct GenerateArgs {
     /// Probe vantages (1 to 5).
     #[arg(long, default_value_t = 3)]
     pub vantages: usize,
+    /// Seconds between two probes of a service from one vantage.
+    #[arg(long, default_value_t = 60)]
+    pub probe_interval: u32,
     /// Scenario name (default `gen-s{SEED}`).
     #[arg(long)]
     pub name: Option<String>,
@@ -59,6 +62,7 @@ fn generate(a: GenerateArgs) -> anyhow::Result<ExitCode> {
         days: a.days,
         seed: a.seed,
         vantages: a.vantages,
+        probe_interval_ms: i64::from(a.probe_interval) * 1000,
         ..GenParams::default()
     };
     let (scenario, truth, generated) = vigie_eval::generate_files(&params, &a.out)
