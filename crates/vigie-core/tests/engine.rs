@@ -525,6 +525,62 @@ fn a_blamed_dependency_corroborates_partial_probe_failures() {
     assert_eq!(engine.service("late").unwrap().state, State::Operational);
 }
 
+#[test]
+fn a_failing_neighbour_corroborates_fresh_failures_from_two_vantages() {
+    // Every service is behind fastly; the vantages probe 20 s apart. "first" fails from minute
+    // 10 on, so all three vantages have failed by 640 s. "next" fails from 615 s: tokyo (620)
+    // and ohio (640) fail, paris last passed at 600 and probes again at 660. Alone, "next"
+    // waits for paris; with "first" just impaired, the two vantages count at 640. "next"
+    // comes first in topology order, so it is evaluated before "first" turns impaired.
+    let ids = ["next", "first", "q0", "q1", "q2"];
+    let run_with = |first_fails: bool| {
+        let mut engine = Engine::new(topology(&ids), EngineParams::default());
+        let mut signals = Vec::new();
+        for m in 0..12i64 {
+            for (k, v) in ["paris", "tokyo", "ohio"].iter().enumerate() {
+                let t = m * 60 + k as i64 * 20;
+                for id in ids {
+                    let ok = match id {
+                        "first" => !first_fails || t < 600,
+                        "next" => t < 615,
+                        _ => true,
+                    };
+                    signals.push(probe(t, id, v, ok));
+                }
+            }
+        }
+        let out = run(&mut engine, signals, 700);
+        let impaired_at = |service: &str| {
+            out.iter().find_map(|o| match o {
+                Output::ServiceState {
+                    at,
+                    service: s,
+                    state,
+                    cause,
+                    ..
+                } if s == service && state.is_impaired() => Some((*at, cause.clone())),
+                _ => None,
+            })
+        };
+        (impaired_at("next"), impaired_at("first"), impaired_at("q0"))
+    };
+    let (next, first, q0) = run_with(true);
+    assert_eq!(first.map(|f| f.0), Some(at(640)));
+    let (when, cause) = next.expect("next is impaired");
+    assert_eq!(when, at(640), "{cause}");
+    assert!(
+        cause.contains("while first, which also relies on fastly, has just turned impaired"),
+        "{cause}"
+    );
+    assert_eq!(q0, None, "a healthy neighbour stays operational");
+    // Alone, "next" is confirmed when paris fails too.
+    let (next, first, _) = run_with(false);
+    assert_eq!(first, None);
+    let (when, cause) = next.expect("next is impaired");
+    assert_eq!(when, at(660), "{cause}");
+    assert!(!cause.contains("first"), "{cause}");
+}
+
 /// `n` services `{prefix}0..` relying on the managed service `component`, and twenty `web`
 /// services behind fastly: the ids (in topology order) and the topology.
 fn managed_service_world(prefix: &str, n: usize, component: &str) -> (Vec<String>, Topology) {

@@ -33,7 +33,7 @@
 //! recovery thresholds; report surges fade gradually and would otherwise flap).
 
 use crate::detect::{SurgeLevel, SurgeVerdict};
-use crate::engine::probes::ProbeVerdict;
+use crate::engine::probes::{ProbeVerdict, Support};
 use crate::model::{OfficialStatus, State};
 use crate::time::MINUTE_MS;
 
@@ -95,6 +95,9 @@ pub struct Evidence<'a> {
     /// The blamed component the service depends on, if any (named when the probe verdict
     /// leaned on it).
     pub upstream: Option<&'a str>,
+    /// The neighbour that turned impaired moments ago, the component they share and how many
+    /// seconds ago (named when the probe verdict leaned on it).
+    pub neighbour: Option<(&'a str, &'a str, i64)>,
     pub params: &'a FusionParams,
 }
 
@@ -155,15 +158,28 @@ fn describe_reports(s: &SurgeVerdict) -> String {
 /// The cause of a candidate, in words a person can check against the evidence.
 pub fn describe(rule: Rule, e: &Evidence<'_>) -> String {
     let mut text = match rule {
-        Rule::ProbeQuorumFailing | Rule::ProbesDegraded => match e.upstream {
-            Some(c) if e.probe.upstream => {
-                format!(
-                    "{} while {c}, which it depends on, is failing",
-                    e.probe.describe()
-                )
+        Rule::ProbeQuorumFailing | Rule::ProbesDegraded => {
+            match (e.probe.leaned_on, e.upstream, e.neighbour) {
+                (Support::Upstream, Some(c), _) => {
+                    format!(
+                        "{} while {c}, which it depends on, is failing",
+                        e.probe.describe()
+                    )
+                }
+                (Support::Neighbour, _, Some((n, c, ago))) => {
+                    let when = if ago > 0 {
+                        format!("turned impaired {ago} s ago")
+                    } else {
+                        "has just turned impaired".to_string()
+                    };
+                    format!(
+                        "{} while {n}, which also relies on {c}, {when}",
+                        e.probe.describe()
+                    )
+                }
+                _ => e.probe.describe(),
             }
-            _ => e.probe.describe(),
-        },
+        }
         Rule::ProbesDegradedReportsOverwhelming => format!(
             "{}; users report problems overwhelmingly: {}",
             e.probe.describe(),
@@ -294,6 +310,7 @@ mod tests {
                 has_reports: true,
                 overwhelming_for_ms: HOUR_MS,
                 upstream: None,
+                neighbour: None,
                 params: &FusionParams::default(),
             };
             let (got, rule) = fuse(&e);
@@ -309,6 +326,7 @@ mod tests {
             has_reports: true,
             overwhelming_for_ms: 9 * MINUTE_MS,
             upstream: None,
+            neighbour: None,
             params: &FusionParams::default(),
         };
         assert_eq!(fuse(&young).0, State::Operational);
@@ -333,6 +351,7 @@ mod tests {
                 has_reports: true,
                 overwhelming_for_ms: HOUR_MS,
                 upstream: None,
+                neighbour: None,
                 params: &FusionParams::default(),
             };
             assert_eq!(fuse(&e).0, want, "{r:?}");
@@ -345,6 +364,7 @@ mod tests {
             has_reports: false,
             overwhelming_for_ms: HOUR_MS,
             upstream: None,
+            neighbour: None,
             params: &FusionParams::default(),
         };
         assert_eq!(fuse(&e).0, State::Unknown);
@@ -367,6 +387,7 @@ mod tests {
             has_reports: true,
             overwhelming_for_ms: HOUR_MS,
             upstream: None,
+            neighbour: None,
             params: &FusionParams::default(),
         };
         let text = describe(fuse(&e).1, &e);

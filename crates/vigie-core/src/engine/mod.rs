@@ -15,6 +15,7 @@
 pub mod fusion;
 pub mod incidents;
 pub mod intern;
+pub mod neighbours;
 pub mod probes;
 pub mod reports;
 pub mod upstream;
@@ -38,7 +39,9 @@ pub use reports::{MinuteCounts, ReportParams, SurgeScreen, KIND_SLOTS};
 
 use fusion::Evidence;
 use intern::Interner;
+use neighbours::Neighbours;
 use probes::ServiceProbes;
+use probes::Support;
 use reports::ServiceReports;
 use upstream::Upstream;
 
@@ -172,6 +175,11 @@ pub struct Engine {
     attributor: Option<crate::attribute::Attributor>,
     /// Which services depend on a component attribution blames.
     upstream: Upstream,
+    /// The latest impairment onsets among each component's direct dependents.
+    neighbours: Neighbours,
+    /// Services whose fresh failures from two vantages await unanimity
+    /// ([`ProbeVerdict::corroborable`]), sorted: a neighbour turning impaired makes them count.
+    corroborable: Vec<usize>,
     resolved: VecDeque<ServiceIncident>,
     last_tick: Option<Timestamp>,
     last_input: Option<Timestamp>,
@@ -227,6 +235,11 @@ impl Engine {
         )
         .ok();
         let upstream = Upstream::new(services.len());
+        let neighbours = Neighbours::new(
+            attributor
+                .as_ref()
+                .map_or(0, |a| a.graph().component_count()),
+        );
         Engine {
             params,
             topology,
@@ -239,6 +252,8 @@ impl Engine {
             screen,
             attributor,
             upstream,
+            neighbours,
+            corroborable: Vec::new(),
             resolved: VecDeque::new(),
             last_tick: None,
             last_input: None,
@@ -386,6 +401,7 @@ impl Engine {
             }
             self.evaluate(ix, now, &mut out);
         }
+        self.corroborate_by_neighbours(now, &mut out);
         // Attribution runs after every service state is up to date, over `self.health`
         // (topology order), allocating incident ids from `self.incident_ids` so service and
         // component incidents never collide.
@@ -403,18 +419,69 @@ impl Engine {
         out
     }
 
+    /// Services whose fresh failures from two vantages await unanimity count them once a
+    /// neighbour (a service relying on one of the same components) has turned impaired
+    /// moments ago (`neighbours.rs`). A service turning impaired here may corroborate
+    /// another, so this repeats until nothing more changes; each service is re-evaluated at
+    /// most once per round, and leaves the list once its failures count.
+    fn corroborate_by_neighbours(&mut self, now: Timestamp, out: &mut Vec<Output>) {
+        let mut rounds = 0;
+        loop {
+            let Some(graph) = self.attributor.as_ref().map(|a| a.graph()) else {
+                return;
+            };
+            let ready: Vec<usize> = self
+                .corroborable
+                .iter()
+                .copied()
+                .filter(|&ix| self.neighbours.of(graph, ix as u32, now).is_some())
+                .collect();
+            if ready.is_empty() || rounds > self.services.len() {
+                return;
+            }
+            rounds += 1;
+            for ix in ready {
+                self.services[ix].probes.invalidate();
+                self.evaluate(ix, now, out);
+            }
+        }
+    }
+
     fn evaluate(&mut self, ix: usize, now: Timestamp, out: &mut Vec<Output>) {
         let params = &self.params;
-        let upstream = self.upstream.of(ix).and_then(|c| {
-            let graph = self.attributor.as_ref()?.graph();
-            Some(graph.component(c).id.as_str())
-        });
+        let graph = self.attributor.as_ref().map(|a| a.graph());
+        let upstream = self
+            .upstream
+            .of(ix)
+            .and_then(|c| Some(graph?.component(c).id.as_str()));
+        let neighbour = match (upstream, graph) {
+            (None, Some(g)) => self.neighbours.of(g, ix as u32, now).map(|(o, c)| {
+                (
+                    g.service_id(o.service),
+                    g.component(c).id.as_str(),
+                    now.millis_since(o.at) / 1000,
+                )
+            }),
+            _ => None,
+        };
+        let support = match (upstream, neighbour) {
+            (Some(_), _) => Support::Upstream,
+            (None, Some(_)) => Support::Neighbour,
+            (None, None) => Support::None,
+        };
         let slot = &mut self.services[ix];
         slot.dirty = false;
         slot.reports.update(now, &params.reports, &mut self.screen);
         if slot.probes.needs_evaluation(now) {
-            slot.probes
-                .evaluate_with(now, &params.probes, upstream.is_some());
+            let verdict = slot.probes.evaluate_with(now, &params.probes, support);
+            let at = self.corroborable.binary_search(&ix);
+            match (verdict.corroborable, at) {
+                (true, Err(i)) => self.corroborable.insert(i, ix),
+                (false, Ok(i)) => {
+                    self.corroborable.remove(i);
+                }
+                _ => {}
+            }
         }
         let official = slot.official.as_ref().map(|o| o.status);
         let mut surge = *slot.reports.verdict();
@@ -435,6 +502,7 @@ impl Engine {
             has_reports: slot.reports.any(),
             overwhelming_for_ms: slot.overwhelming_since.map_or(0, |t| now.millis_since(t)),
             upstream,
+            neighbour,
             params: &params.fusion,
         };
         let (candidate, rule) = fusion::fuse(&evidence);
@@ -475,6 +543,9 @@ impl Engine {
                     // the same episode, which began when the incident was detected.
                     slot.impaired_since =
                         Some(slot.incident.as_ref().map_or(now, |inc| inc.detected));
+                    if let Some(g) = graph {
+                        self.neighbours.record(g, ix as u32, now);
+                    }
                 }
                 let first_signal = [evidence.probe.failing_since, slot.reports.surge_since()]
                     .into_iter()

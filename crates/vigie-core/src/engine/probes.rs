@@ -326,9 +326,28 @@ pub struct ProbeVerdict {
     /// For the worst check: every live vantage not failing has passed since the others began
     /// to fail, so the failure really is partial (not one whose last vantages have yet to probe).
     pub partial_settled: bool,
-    /// The failures count only because a component the service depends on is blamed
-    /// (the lowered bar of [`ServiceProbes::evaluate_with`]).
-    pub upstream: bool,
+    /// What the failures leaned on to count (the lowered bar of
+    /// [`ServiceProbes::evaluate_with`]); [`Support::None`] when they count on their own.
+    pub leaned_on: Support,
+    /// Some check has fresh failures from two vantages that count only once every live
+    /// vantage has failed (not unanimous yet) and no [`Support`] lowered the bar: a failing
+    /// neighbour would make them count.
+    pub corroborable: bool,
+}
+
+/// What, besides a service's own vantages, makes its fresh failures believable
+/// (docs/detection.md 4.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Support {
+    #[default]
+    None,
+    /// Another service relying on one of the same components turned impaired moments ago:
+    /// fresh failures from two vantages count without unanimity.
+    Neighbour,
+    /// A component the service depends on is blamed (an open component incident): fresh
+    /// failures from two vantages count without unanimity, and a lone `down` vantage votes
+    /// without its extra failures.
+    Upstream,
 }
 
 impl Default for ProbeVerdict {
@@ -344,7 +363,8 @@ impl Default for ProbeVerdict {
             failing_since: None,
             failing_key: 0,
             partial_settled: false,
-            upstream: false,
+            leaned_on: Support::None,
+            corroborable: false,
         }
     }
 }
@@ -514,25 +534,27 @@ impl ServiceProbes {
 
     /// Recomputes the verdict at `now`; returns it.
     pub fn evaluate(&mut self, now: Timestamp, params: &ProbeParams) -> ProbeVerdict {
-        self.evaluate_with(now, params, false)
+        self.evaluate_with(now, params, Support::None)
     }
 
-    /// [`ServiceProbes::evaluate`], knowing whether a component the service depends on is
-    /// blamed right now (`upstream`). That incident is the second, independent piece of
+    /// [`ServiceProbes::evaluate`], knowing what else points at a failure of the service
+    /// ([`Support`]). A blamed component it depends on is the second, independent piece of
     /// evidence the rules otherwise ask of the vantages, so the bar drops one step: fresh
     /// failures from two vantages corroborate each other without unanimity, and a lone
-    /// `down` vantage votes without its extra failures. A single fresh failure still never
-    /// counts: one vantage's blip during someone else's outage is still a blip.
+    /// `down` vantage votes without its extra failures. A failing neighbour lowers only the
+    /// first: two vantages, not one. A single fresh failure still never counts: one
+    /// vantage's blip during someone else's outage is still a blip.
     pub fn evaluate_with(
         &mut self,
         now: Timestamp,
         params: &ProbeParams,
-        upstream: bool,
+        support: Support,
     ) -> ProbeVerdict {
         self.changed = false;
         let mut next_stale = i64::MAX;
         let mut worst = ProbeVerdict::default();
         let mut unconfirmed = 0u16;
+        let mut corroborable = false;
         let n = self.entries.len();
         for i in 0..n {
             let check = self.entries[i].check.as_deref();
@@ -596,8 +618,26 @@ impl ServiceProbes {
             // row are noise that a third vantage's success contradicts; a real outage fails
             // every vantage that probes after it began.
             let unanimous = latest_success.is_none();
-            if fresh > 0 && v.failing + fresh >= 2 && (unanimous || upstream) {
-                v.upstream = !unanimous;
+            let two_vantages = fresh > 0 && v.failing + fresh >= 2;
+            // No live vantage has passed since the first of these failures: at the onset of
+            // a failure the vantages yet to probe contradict nothing.
+            let earliest = match (v.failing_since, fresh_since) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let uncontradicted = match (latest_success, earliest) {
+                (Some(ok), Some(failed)) => ok < failed,
+                _ => true,
+            };
+            let lowered = match support {
+                Support::None => false,
+                Support::Neighbour => uncontradicted,
+                Support::Upstream => true,
+            };
+            if two_vantages && (unanimous || lowered) {
+                if !unanimous {
+                    v.leaned_on = support;
+                }
                 // Independent vantages corroborate each other: confirmed at once.
                 v.failing += fresh;
                 v.corroborated = fresh;
@@ -611,12 +651,13 @@ impl ServiceProbes {
                 };
             } else {
                 unconfirmed = unconfirmed.max(fresh);
+                corroborable |= two_vantages && uncontradicted;
             }
             // A lone failing vantage that other live vantages contradict must persist, unless
             // a blamed dependency corroborates it.
             let lone = v.failing == 1 && v.corroborated == 0 && v.live >= 2 && !established;
-            if lone && upstream {
-                v.upstream = true;
+            if lone && support == Support::Upstream {
+                v.leaned_on = Support::Upstream;
             } else if lone {
                 v.failing = 0;
                 v.failing_since = None;
@@ -669,6 +710,7 @@ impl ServiceProbes {
             }
         }
         worst.unconfirmed = unconfirmed;
+        worst.corroborable = corroborable;
         self.next_stale = next_stale;
         self.verdict = worst;
         worst
@@ -926,15 +968,15 @@ mod tests {
         s.observe(&probe(180, "a", false), &params);
         s.observe(&probe(181, "b", false), &params);
         s.observe(&probe(182, "c", true), &params);
-        let v = s.evaluate_with(Timestamp::from_secs(183), &params, false);
+        let v = s.evaluate_with(Timestamp::from_secs(183), &params, Support::None);
         assert_eq!(
-            (v.state, v.failing, v.upstream),
-            (State::Operational, 0, false)
+            (v.state, v.failing, v.leaned_on, v.corroborable),
+            (State::Operational, 0, Support::None, false)
         );
-        let v = s.evaluate_with(Timestamp::from_secs(183), &params, true);
+        let v = s.evaluate_with(Timestamp::from_secs(183), &params, Support::Upstream);
         assert_eq!(
-            (v.state, v.failing, v.corroborated, v.upstream),
-            (State::MajorOutage, 2, 2, true)
+            (v.state, v.failing, v.corroborated, v.leaned_on),
+            (State::MajorOutage, 2, 2, Support::Upstream)
         );
         // A lone `down` vantage votes without its extra failure.
         let mut s = warm(&["a", "b", "c"], 120, &params);
@@ -943,20 +985,67 @@ mod tests {
             s.observe(&probe(t + 5, "b", true), &params);
             s.observe(&probe(t + 5, "c", true), &params);
         }
-        let v = s.evaluate_with(Timestamp::from_secs(246), &params, false);
+        let v = s.evaluate_with(Timestamp::from_secs(246), &params, Support::None);
         assert_eq!(v.state, State::Operational);
-        let v = s.evaluate_with(Timestamp::from_secs(246), &params, true);
-        assert_eq!((v.state, v.failing, v.upstream), (State::Degraded, 1, true));
+        let v = s.evaluate_with(Timestamp::from_secs(246), &params, Support::Upstream);
+        assert_eq!(
+            (v.state, v.failing, v.leaned_on),
+            (State::Degraded, 1, Support::Upstream)
+        );
         // One vantage's single failure is still only a hint.
         let mut s = warm(&["a", "b", "c"], 120, &params);
         s.observe(&probe(180, "a", false), &params);
-        let v = s.evaluate_with(Timestamp::from_secs(181), &params, true);
+        let v = s.evaluate_with(Timestamp::from_secs(181), &params, Support::Upstream);
         assert_eq!((v.state, v.unconfirmed), (State::Operational, 1));
         // Unanimous failures owe nothing to the dependency.
         s.observe(&probe(182, "b", false), &params);
         s.observe(&probe(183, "c", false), &params);
-        let v = s.evaluate_with(Timestamp::from_secs(184), &params, true);
-        assert_eq!((v.state, v.upstream), (State::MajorOutage, false));
+        let v = s.evaluate_with(Timestamp::from_secs(184), &params, Support::Upstream);
+        assert_eq!((v.state, v.leaned_on), (State::MajorOutage, Support::None));
+    }
+
+    #[test]
+    fn a_failing_neighbour_lowers_only_the_two_vantage_bar() {
+        let params = ProbeParams::default();
+        // Two vantages fail once; the third has not probed since (its latest pass is older).
+        let mut s = warm(&["a", "b", "c"], 120, &params);
+        s.observe(&probe(150, "c", true), &params);
+        s.observe(&probe(180, "a", false), &params);
+        s.observe(&probe(181, "b", false), &params);
+        let v = s.evaluate_with(Timestamp::from_secs(182), &params, Support::None);
+        assert_eq!(
+            (v.state, v.unconfirmed, v.corroborable),
+            (State::Operational, 2, true)
+        );
+        let v = s.evaluate_with(Timestamp::from_secs(182), &params, Support::Neighbour);
+        assert_eq!(
+            (v.state, v.failing, v.corroborated, v.leaned_on),
+            (State::MajorOutage, 2, 2, Support::Neighbour)
+        );
+        // Once the third vantage passes after them, the two failures are contradicted: a
+        // neighbour no longer makes them count (a blamed dependency still does).
+        s.observe(&probe(210, "c", true), &params);
+        let v = s.evaluate_with(Timestamp::from_secs(211), &params, Support::Neighbour);
+        assert_eq!(
+            (v.state, v.corroborable, v.leaned_on),
+            (State::Operational, false, Support::None)
+        );
+        let v = s.evaluate_with(Timestamp::from_secs(211), &params, Support::Upstream);
+        assert_eq!(v.state, State::MajorOutage);
+        // A lone `down` vantage still needs its extra failure.
+        let mut s = warm(&["a", "b", "c"], 120, &params);
+        for t in [180, 240] {
+            s.observe(&probe(t, "a", false), &params);
+            s.observe(&probe(t + 5, "b", true), &params);
+            s.observe(&probe(t + 5, "c", true), &params);
+        }
+        let v = s.evaluate_with(Timestamp::from_secs(246), &params, Support::Neighbour);
+        assert_eq!((v.state, v.corroborable), (State::Operational, false));
+        // One vantage's single failure is only a hint.
+        let mut s = warm(&["a", "b", "c"], 120, &params);
+        s.observe(&probe(180, "a", false), &params);
+        let v = s.evaluate_with(Timestamp::from_secs(181), &params, Support::Neighbour);
+        assert_eq!((v.state, v.corroborable), (State::Operational, false));
     }
 
     #[test]
