@@ -31,14 +31,15 @@ pub struct Delays {
 /// A dependent whose probes fail (from every live vantage, as far as the engine knows): on
 /// the tuning seeds 1–10 (420 probe-detected dependents of 60 component failures;
 /// `scripts/detection-delays.py --from-start`), the 10th–90th percentiles of the delay from
-/// the failure's start to the dependent's impairment, and the 1st–99th, rounded to 5 s.
-/// Regional failures' dependents are included: a footprint is known only once the passing
-/// vantages have probed again, so such a dependent can be judged before it has one (the
-/// narrower delays of failures seen everywhere alone, 64–126 s and 47–218 s, named fewer
-/// causes: docs/evaluation.md).
+/// the failure's start to the dependent's impairment, and the 1st–99th, rounded to 5 s, with
+/// neighbours corroborating each other (docs/detection.md 4.1; 65–150 s and 45–265 s
+/// before). Regional failures' dependents are included: a footprint is known only once the
+/// passing vantages have probed again, so such a dependent can be judged before it has one
+/// (the narrower delays of failures seen everywhere alone named fewer causes:
+/// docs/evaluation.md).
 pub const PROBED: Delays = Delays {
-    typical: (65_000, 150_000),
-    extended: (45_000, 265_000),
+    typical: (60_000, 140_000),
+    extended: (40_000, 265_000),
 };
 
 /// A dependent whose probes fail from only some of its vantages (it has a footprint): a
@@ -149,10 +150,10 @@ mod tests {
 
     #[test]
     fn probed_dependents_must_begin_closer_together_than_reported_ones() {
-        // Both seen by probes: within 85 s of each other, or at most 220 s.
+        // Both seen by probes: within 80 s of each other, or at most 225 s.
         assert_eq!(Timing::of(0, E, E), Timing::Together);
-        assert_eq!(Timing::of(-85_000, E, E), Timing::Together);
-        assert_eq!(Timing::of(90_000, E, E), Timing::Apart);
+        assert_eq!(Timing::of(-80_000, E, E), Timing::Together);
+        assert_eq!(Timing::of(85_000, E, E), Timing::Apart);
         assert_eq!(Timing::of(-230_000, E, E), Timing::FarApart);
         // Both by reports: within 215 s, or at most 430 s.
         assert_eq!(Timing::of(-200_000, R, R), Timing::Together);
