@@ -119,6 +119,16 @@ impl ProbeError {
         ProbeError::Timeout,
     ];
 
+    /// Whether the error is an answer from the service's side (an HTTP error, a refused
+    /// connection, a failed TLS handshake, a DNS server's failure or NXDOMAIN) rather than
+    /// silence (a timeout), which a vantage's own network or one lost packet produces too.
+    pub fn is_answer(self) -> bool {
+        !matches!(
+            self,
+            ProbeError::DnsTimeout | ProbeError::ConnectTimeout | ProbeError::Timeout
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ProbeError::DnsNxdomain => "dns_nxdomain",

@@ -532,6 +532,7 @@ fn a_failing_neighbour_corroborates_fresh_failures_from_two_vantages() {
     // and ohio (640) fail, paris last passed at 600 and probes again at 660. Alone, "next"
     // waits for paris; with "first" just impaired, the two vantages count at 640. "next"
     // comes first in topology order, so it is evaluated before "first" turns impaired.
+    // (Timeouts would not do: a test in `engine::probes` checks that.)
     let ids = ["next", "first", "q0", "q1", "q2"];
     let run_with = |first_fails: bool| {
         let mut engine = Engine::new(topology(&ids), EngineParams::default());
@@ -545,7 +546,12 @@ fn a_failing_neighbour_corroborates_fresh_failures_from_two_vantages() {
                         "next" => t < 615,
                         _ => true,
                     };
-                    signals.push(probe(t, id, v, ok));
+                    let mut signal = probe(t, id, v, ok);
+                    // "next" answers with 5xx: a neighbour corroborates answers, not timeouts.
+                    if let (Signal::Probe(p), false, "next") = (&mut signal, ok, id) {
+                        p.error = Some(ProbeError::HttpStatus);
+                    }
+                    signals.push(signal);
                 }
             }
         }

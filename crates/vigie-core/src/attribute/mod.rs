@@ -176,8 +176,8 @@ pub const LATE_REPORTED_AFTER_ONSET_MS: i64 = 8 * MINUTE_MS;
 /// impaired by then), interpolated linearly, 1 from the last point on. Measured on the
 /// tuning seeds (docs/attribution.md, "Rivals that may still be unfolding").
 const DETECTION_DUE: [(i64, f64); 8] = [
-    (0, 0.27),
-    (30_000, 0.50),
+    (0, 0.25),
+    (30_000, 0.49),
     (60_000, 0.66),
     (90_000, 0.75),
     (120_000, 0.80),

@@ -569,6 +569,8 @@ impl ServiceProbes {
             let mut fresh_errors: [u16; ProbeError::ALL.len()] = [0; ProbeError::ALL.len()];
             let (mut fresh, mut fresh_since): (u16, Option<Timestamp>) = (0, None);
             let mut fresh_key = 0u64;
+            // Fresh and `down` vantages whose latest failure is an answer, not a timeout.
+            let (mut fresh_answers, mut down_answers) = (0u16, 0u16);
             let mut latest_success: Option<Timestamp> = None;
             // Whether some `down` vantage has failed long enough to vote alone.
             let mut established = false;
@@ -590,6 +592,7 @@ impl ServiceProbes {
                     fresh_key = fresh_key.wrapping_add(e.vantage_key);
                     if let Some(err) = e.last_error {
                         fresh_errors[err.index()] += 1;
+                        fresh_answers += u16::from(err.is_answer());
                     }
                     fresh_since = match (fresh_since, e.failing_since) {
                         (Some(a), Some(b)) => Some(a.min(b)),
@@ -604,6 +607,7 @@ impl ServiceProbes {
                             e.machine.down_failures() >= params.lone_vote_failures(e.thresholds());
                         if let Some(err) = e.last_error {
                             errors[err.index()] += 1;
+                            down_answers += u16::from(err.is_answer());
                         }
                         v.failing_since = match (v.failing_since, e.failing_since) {
                             (Some(a), Some(b)) => Some(a.min(b)),
@@ -629,9 +633,14 @@ impl ServiceProbes {
                 (Some(ok), Some(failed)) => ok < failed,
                 _ => true,
             };
+            // For a neighbour, the two vantages must have had answers: a timeout says nothing
+            // about who failed, and two of them on a neighbour of a failing service would make
+            // a false alarm exactly where attribution looks for a common cause.
+            let answered = fresh_answers > 0 && down_answers + fresh_answers >= 2;
+            let neighbour_may_count = two_vantages && uncontradicted && answered;
             let lowered = match support {
                 Support::None => false,
-                Support::Neighbour => uncontradicted,
+                Support::Neighbour => neighbour_may_count,
                 Support::Upstream => true,
             };
             if two_vantages && (unanimous || lowered) {
@@ -651,7 +660,7 @@ impl ServiceProbes {
                 };
             } else {
                 unconfirmed = unconfirmed.max(fresh);
-                corroborable |= two_vantages && uncontradicted;
+                corroborable |= neighbour_may_count;
             }
             // A lone failing vantage that other live vantages contradict must persist, unless
             // a blamed dependency corroborates it.
@@ -1004,14 +1013,23 @@ mod tests {
         assert_eq!((v.state, v.leaned_on), (State::MajorOutage, Support::None));
     }
 
+    /// A failed result with `error`.
+    fn failed(at_s: i64, vantage: &str, error: ProbeError) -> ProbeResult {
+        ProbeResult {
+            error: Some(error),
+            ..probe(at_s, vantage, false)
+        }
+    }
+
     #[test]
     fn a_failing_neighbour_lowers_only_the_two_vantage_bar() {
         let params = ProbeParams::default();
-        // Two vantages fail once; the third has not probed since (its latest pass is older).
+        // Two vantages get an answer (5xx) once; the third has not probed since (its latest
+        // pass is older).
         let mut s = warm(&["a", "b", "c"], 120, &params);
         s.observe(&probe(150, "c", true), &params);
-        s.observe(&probe(180, "a", false), &params);
-        s.observe(&probe(181, "b", false), &params);
+        s.observe(&failed(180, "a", ProbeError::HttpStatus), &params);
+        s.observe(&failed(181, "b", ProbeError::ConnectRefused), &params);
         let v = s.evaluate_with(Timestamp::from_secs(182), &params, Support::None);
         assert_eq!(
             (v.state, v.unconfirmed, v.corroborable),
@@ -1032,10 +1050,26 @@ mod tests {
         );
         let v = s.evaluate_with(Timestamp::from_secs(211), &params, Support::Upstream);
         assert_eq!(v.state, State::MajorOutage);
+        // Timeouts are not answers: one of the two is not enough.
+        for other in [
+            ProbeError::Timeout,
+            ProbeError::ConnectTimeout,
+            ProbeError::DnsTimeout,
+        ] {
+            let mut s = warm(&["a", "b", "c"], 120, &params);
+            s.observe(&probe(150, "c", true), &params);
+            s.observe(&failed(180, "a", ProbeError::HttpStatus), &params);
+            s.observe(&failed(181, "b", other), &params);
+            let v = s.evaluate_with(Timestamp::from_secs(182), &params, Support::Neighbour);
+            assert_eq!((v.state, v.corroborable), (State::Operational, false));
+            // A blamed dependency does not ask for answers.
+            let v = s.evaluate_with(Timestamp::from_secs(182), &params, Support::Upstream);
+            assert_eq!(v.state, State::MajorOutage);
+        }
         // A lone `down` vantage still needs its extra failure.
         let mut s = warm(&["a", "b", "c"], 120, &params);
         for t in [180, 240] {
-            s.observe(&probe(t, "a", false), &params);
+            s.observe(&failed(t, "a", ProbeError::HttpStatus), &params);
             s.observe(&probe(t + 5, "b", true), &params);
             s.observe(&probe(t + 5, "c", true), &params);
         }
@@ -1043,7 +1077,7 @@ mod tests {
         assert_eq!((v.state, v.corroborable), (State::Operational, false));
         // One vantage's single failure is only a hint.
         let mut s = warm(&["a", "b", "c"], 120, &params);
-        s.observe(&probe(180, "a", false), &params);
+        s.observe(&failed(180, "a", ProbeError::HttpStatus), &params);
         let v = s.evaluate_with(Timestamp::from_secs(181), &params, Support::Neighbour);
         assert_eq!((v.state, v.corroborable), (State::Operational, false));
     }
