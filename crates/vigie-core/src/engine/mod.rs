@@ -454,8 +454,13 @@ impl Engine {
             .upstream
             .of(ix)
             .and_then(|c| Some(graph?.component(c).id.as_str()));
-        let neighbour = match (upstream, graph) {
-            (None, Some(g)) => self.neighbours.of(g, ix as u32, now).map(|(o, c)| {
+        // The neighbour matters to a verdict about to be recomputed, or to one that leaned on
+        // it (its cause names it).
+        let probes = &self.services[ix].probes;
+        let wants_neighbour = upstream.is_none()
+            && (probes.needs_evaluation(now) || probes.verdict().leaned_on == Support::Neighbour);
+        let neighbour = match (wants_neighbour, graph) {
+            (true, Some(g)) => self.neighbours.of(g, ix as u32, now).map(|(o, c)| {
                 (
                     g.service_id(o.service),
                     g.component(c).id.as_str(),
