@@ -457,8 +457,9 @@ impl Engine {
         // The neighbour matters to a verdict about to be recomputed, or to one that leaned on
         // it (its cause names it).
         let probes = &self.services[ix].probes;
-        let wants_neighbour = upstream.is_none()
-            && (probes.needs_evaluation(now) || probes.verdict().leaned_on == Support::Neighbour);
+        let reevaluate = probes.needs_evaluation(now);
+        let wants_neighbour =
+            upstream.is_none() && (reevaluate || probes.verdict().leaned_on == Support::Neighbour);
         let neighbour = match (wants_neighbour, graph) {
             (true, Some(g)) => self.neighbours.of(g, ix as u32, now).map(|(o, c)| {
                 (
@@ -477,7 +478,7 @@ impl Engine {
         let slot = &mut self.services[ix];
         slot.dirty = false;
         slot.reports.update(now, &params.reports, &mut self.screen);
-        if slot.probes.needs_evaluation(now) {
+        if reevaluate {
             let verdict = slot.probes.evaluate_with(now, &params.probes, support);
             let at = self.corroborable.binary_search(&ix);
             match (verdict.corroborable, at) {

@@ -56,6 +56,14 @@ fn vantage_key(name: &str) -> u64 {
     h ^ (h >> 31)
 }
 
+/// The earlier of two optional instants (either when only one is known).
+fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// How many consecutive results confirm a failure, and how many a recovery (each ≥ 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProbeThresholds {
@@ -594,10 +602,7 @@ impl ServiceProbes {
                         fresh_errors[err.index()] += 1;
                         fresh_answers += u16::from(err.is_answer());
                     }
-                    fresh_since = match (fresh_since, e.failing_since) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, b) => a.or(b),
-                    };
+                    fresh_since = earliest(fresh_since, e.failing_since);
                 }
                 match e.verdict() {
                     VantageVerdict::Down => {
@@ -609,10 +614,7 @@ impl ServiceProbes {
                             errors[err.index()] += 1;
                             down_answers += u16::from(err.is_answer());
                         }
-                        v.failing_since = match (v.failing_since, e.failing_since) {
-                            (Some(a), Some(b)) => Some(a.min(b)),
-                            (a, b) => a.or(b),
-                        };
+                        v.failing_since = earliest(v.failing_since, e.failing_since);
                     }
                     VantageVerdict::Slow => v.slow += 1,
                     _ => {}
@@ -625,11 +627,8 @@ impl ServiceProbes {
             let two_vantages = fresh > 0 && v.failing + fresh >= 2;
             // No live vantage has passed since the first of these failures: at the onset of
             // a failure the vantages yet to probe contradict nothing.
-            let earliest = match (v.failing_since, fresh_since) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            let uncontradicted = match (latest_success, earliest) {
+            let first_failure = earliest(v.failing_since, fresh_since);
+            let uncontradicted = match (latest_success, first_failure) {
                 (Some(ok), Some(failed)) => ok < failed,
                 _ => true,
             };
@@ -654,10 +653,7 @@ impl ServiceProbes {
                 for (c, f) in errors.iter_mut().zip(fresh_errors) {
                     *c += f;
                 }
-                v.failing_since = match (v.failing_since, fresh_since) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
+                v.failing_since = earliest(v.failing_since, fresh_since);
             } else {
                 unconfirmed = unconfirmed.max(fresh);
                 corroborable |= neighbour_may_count;
