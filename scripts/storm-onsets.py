@@ -82,8 +82,13 @@ def main():
     minutes = {"storm": 0.0, "quiet": 0.0}
     count = {}
     for pair in sys.argv[1:]:
+        if pair.count(":") != 1:
+            sys.exit(f"{pair}: expected SCENARIO_DIR:OUTPUT_DIR")
         scenarios, outputs = pair.split(":")
-        for truth_path in sorted(glob.glob(os.path.join(scenarios, "*.truth.json"))):
+        truths = sorted(glob.glob(os.path.join(scenarios, "*.truth.json")))
+        if not truths:
+            sys.exit(f"{scenarios}: no NAME.truth.json files")
+        for truth_path in truths:
             name = os.path.basename(truth_path)[: -len(".truth.json")]
             with open(os.path.join(scenarios, name + ".jsonl")) as f:
                 header = json.loads(f.readline())
@@ -98,6 +103,8 @@ def main():
                 if i["cause"] not in ids
             ]
             output = os.path.join(outputs, name + ".out.jsonl")
+            if not os.path.exists(output):
+                sys.exit(f"{output}: missing (run vigie eval scenarios {scenarios} --outputs {outputs})")
             storms = storm_intervals(output)
             stormy = covered(storms, start, end)
             minutes["storm"] += n * stormy / 60
