@@ -14,15 +14,10 @@ active then, from 5 minutes before its start to 45 minutes after its end. Prints
 of docs/evaluation.md ("Where the false component incidents are") and lists the false ones.
 Python 3 standard library.
 """
-import datetime as dt
-import glob
 import json
-import os
 import sys
 
-
-def ts(s):
-    return dt.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+from replays import pairs, replays, ts
 
 
 def related(a, b):
@@ -47,18 +42,8 @@ def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__.strip().splitlines()[2])
     table, false = {}, []
-    for pair in sys.argv[1:]:
-        if pair.count(":") != 1:
-            sys.exit(f"{pair}: expected SCENARIO_DIR:OUTPUT_DIR")
-        scenarios, outputs = pair.split(":")
-        truths = sorted(glob.glob(os.path.join(scenarios, "*.truth.json")))
-        if not truths:
-            sys.exit(f"{scenarios}: no NAME.truth.json files")
-        for truth_path in truths:
-            name = os.path.basename(truth_path)[: -len(".truth.json")]
-            output = os.path.join(outputs, name + ".out.jsonl")
-            if not os.path.exists(output):
-                sys.exit(f"{output}: missing (run vigie eval scenarios {scenarios} --outputs {outputs})")
+    for scenarios, outputs in pairs(sys.argv[1:]):
+        for name, truth_path, output in replays(scenarios, outputs):
             with open(truth_path) as f:
                 truth = json.load(f)["incidents"]
             for at, component, services, unprobed in openings(output):

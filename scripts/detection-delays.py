@@ -19,10 +19,10 @@ bound how far apart two dependents of one failure turn impaired (docs/attributio
 `regional` (its probes fail from only some vantages) and `other`. Python 3 standard library.
 """
 import datetime as dt
-import glob
 import json
-import os
 import sys
+
+from replays import replays
 
 STEPS_S = (0, 30, 60, 90, 120, 180, 240, 300, 360, 480, 600, 900)
 
@@ -56,14 +56,7 @@ def main():
         sys.exit(__doc__.strip().splitlines()[2])
     scenarios, outputs = args
     rows = []
-    truths = sorted(glob.glob(os.path.join(scenarios, "*.truth.json")))
-    if not truths:
-        sys.exit(f"no *.truth.json in {scenarios}")
-    for truth_file in truths:
-        name = os.path.basename(truth_file)[: -len(".truth.json")]
-        out_file = os.path.join(outputs, name + ".out.jsonl")
-        if not os.path.exists(out_file):
-            sys.exit(f"{out_file}: missing (run vigie eval scenarios --outputs first)")
+    for _, truth_file, out_file in replays(scenarios, outputs):
         with open(truth_file) as f:
             truth = json.load(f)["incidents"]
         states = []

@@ -12,16 +12,12 @@ of a component incident names it between 2 minutes before its start and 15 minut
 end; the time to cause is from the start to the first such naming. False component incidents
 and the other metrics are `vigie eval`'s alone: add up its per-set figures for those.
 """
-import datetime
-import glob
 import json
 import os
 import statistics
 import sys
 
-
-def ts(x):
-    return datetime.datetime.fromisoformat(x.replace("Z", "+00:00")).timestamp()
+from replays import pairs, replays, ts
 
 
 def namings(path):
@@ -48,18 +44,13 @@ def main(args):
     if not args or any(":" not in a for a in args):
         sys.exit(__doc__)
     latencies, exact, total = [], 0, 0
-    for pair in args:
-        scen_dir, out_dir = pair.split(":", 1)
-        truths = sorted(glob.glob(os.path.join(scen_dir, "*.truth.json")))
-        if not truths:
-            sys.exit(f"{scen_dir}: no NAME.truth.json")
-        for truth_path in truths:
-            name = os.path.basename(truth_path)[: -len(".truth.json")]
+    for scen_dir, out_dir in pairs(args):
+        for name, truth_path, output in replays(scen_dir, out_dir):
             with open(os.path.join(scen_dir, name + ".jsonl")) as f:
                 services = {s["id"] for s in json.loads(f.readline())["services"]}
             with open(truth_path) as f:
                 truth = json.load(f)
-            names = namings(os.path.join(out_dir, name + ".out.jsonl"))
+            names = namings(output)
             for i in truth["incidents"]:
                 if "/" not in i["cause"] and i["cause"] in services:
                     continue  # a single-service failure

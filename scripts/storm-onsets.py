@@ -17,15 +17,11 @@ were seen, and the share seen by reports alone among hit and background onsets: 
 behind docs/evaluation.md, "A backdrop of other failures, and a lower opening threshold,
 measured and left". Python 3 standard library.
 """
-import datetime as dt
-import glob
 import json
 import os
 import sys
 
-
-def ts(s):
-    return dt.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+from replays import pairs, replays, ts
 
 
 def storm_intervals(output):
@@ -81,15 +77,8 @@ def main():
         sys.exit(__doc__.strip().splitlines()[2])
     minutes = {"storm": 0.0, "quiet": 0.0}
     count = {}
-    for pair in sys.argv[1:]:
-        if pair.count(":") != 1:
-            sys.exit(f"{pair}: expected SCENARIO_DIR:OUTPUT_DIR")
-        scenarios, outputs = pair.split(":")
-        truths = sorted(glob.glob(os.path.join(scenarios, "*.truth.json")))
-        if not truths:
-            sys.exit(f"{scenarios}: no NAME.truth.json files")
-        for truth_path in truths:
-            name = os.path.basename(truth_path)[: -len(".truth.json")]
+    for scenarios, outputs in pairs(sys.argv[1:]):
+        for name, truth_path, output in replays(scenarios, outputs):
             with open(os.path.join(scenarios, name + ".jsonl")) as f:
                 header = json.loads(f.readline())
             with open(truth_path) as f:
@@ -102,9 +91,6 @@ def main():
                 for i in truth
                 if i["cause"] not in ids
             ]
-            output = os.path.join(outputs, name + ".out.jsonl")
-            if not os.path.exists(output):
-                sys.exit(f"{output}: missing (run vigie eval scenarios {scenarios} --outputs {outputs})")
             storms = storm_intervals(output)
             stormy = covered(storms, start, end)
             minutes["storm"] += n * stormy / 60
