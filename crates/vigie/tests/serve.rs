@@ -199,8 +199,16 @@ timeout = "1s"
         assert!(Instant::now() < deadline, "states did not settle: {last}");
         std::thread::sleep(Duration::from_millis(250));
     }
-    // The failing check's last result is visible, with its classified error.
-    let (_, v) = get(&server.base, "/api/v1/services/down").unwrap();
+    // The failing check's last result is visible, with its classified error. The transition
+    // reaches the store a moment after the live state (the engine's outputs are written
+    // asynchronously), so it is awaited, not assumed.
+    let v = loop {
+        let (_, v) = get(&server.base, "/api/v1/services/down").unwrap();
+        if !v["transitions"][0].is_null() || Instant::now() >= deadline {
+            break v;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert_eq!(v["checks"][0]["last"][0]["error"], "connect_refused", "{v}");
     assert_eq!(v["transitions"][0]["state"], "major_outage", "{v}");
     // Probe durations reach /metrics, labelled by kind and outcome only.
