@@ -17,7 +17,7 @@ import os
 import statistics
 import sys
 
-from replays import pairs, replays, ts
+from replays import component_failure, pairs, replays, ts
 
 
 def namings(path):
@@ -41,7 +41,7 @@ def namings(path):
 
 
 def main(args):
-    if not args or any(":" not in a for a in args):
+    if not args:
         sys.exit(__doc__)
     latencies, exact, total = [], 0, 0
     for scen_dir, out_dir in pairs(args):
@@ -52,8 +52,8 @@ def main(args):
                 truth = json.load(f)
             names = namings(output)
             for i in truth["incidents"]:
-                if "/" not in i["cause"] and i["cause"] in services:
-                    continue  # a single-service failure
+                if not component_failure(i, services):
+                    continue
                 total += 1
                 start, end = ts(i["start"]), ts(i["end"])
                 hits = [t for t, c in names if c == i["cause"] and start - 120 <= t <= end + 900]

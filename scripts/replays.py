@@ -15,6 +15,12 @@ def ts(s):
     return dt.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
 
 
+def component_failure(incident, services):
+    """Whether a truth incident is a component's failure rather than one service's own (the
+    scorer's rule: a cause with a `/`, or naming no service)."""
+    return "/" in incident["cause"] or incident["cause"] not in services
+
+
 def pairs(args):
     """The (SCENARIO_DIR, OUTPUT_DIR) of each SCENARIO_DIR:OUTPUT_DIR argument."""
     for arg in args:

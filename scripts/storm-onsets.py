@@ -21,7 +21,7 @@ import json
 import os
 import sys
 
-from replays import pairs, replays, ts
+from replays import component_failure, pairs, replays, ts
 
 
 def storm_intervals(output):
@@ -89,7 +89,7 @@ def main():
             failures = [
                 (ts(i["start"]) - 120, ts(i["end"]) + 600, set(i["affected"]))
                 for i in truth
-                if i["cause"] not in ids
+                if component_failure(i, ids)
             ]
             storms = storm_intervals(output)
             stormy = covered(storms, start, end)
