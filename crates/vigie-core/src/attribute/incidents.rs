@@ -16,6 +16,10 @@
 //!   open incident this tick (a second cluster of its dependents) adds its services to it.
 //! - **Update** (`incident_updated`) when the component changes, the confidence moves by at
 //!   least `confidence_step` since last reported, or new services join (the list only grows).
+//! - **A thin claim waits**: a new incident resting on exactly `min_services` services, at
+//!   least one of them seen by reports alone, opens only once the same component has been
+//!   the tick's fresh cause for `thin_hold_ms` without a break (more services open it at
+//!   once).
 //! - **Resolve** when an incident has had no supporting cause at `keep_confidence` or more for
 //!   `resolve_after_ms`.
 
@@ -61,10 +65,19 @@ impl Judged {
     }
 }
 
+/// A thin claim waiting to open: since when its component has been a fresh cause every tick.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Held {
+    component: ComponentIx,
+    since: Timestamp,
+}
+
 /// The open component incidents and the service-incident links already announced.
 #[derive(Clone, Debug, Default)]
 pub struct IncidentTracker {
     open: Vec<OpenIncident>,
+    /// Thin claims waiting out `thin_hold_ms`; a claim missing for one tick starts again.
+    held: Vec<Held>,
     /// Resolved incidents whose services are still impaired since before they resolved.
     judged: Vec<Judged>,
     /// (service incident, component incident) pairs already linked.
@@ -230,6 +243,7 @@ impl IncidentTracker {
             }
         }
 
+        let was_held = std::mem::take(&mut self.held);
         for (k, cause) in fresh.iter().enumerate() {
             let CauseKind::Component(c) = cause.kind else {
                 continue;
@@ -245,6 +259,19 @@ impl IncidentTracker {
                 .collect();
             services.sort_unstable();
             services.dedup();
+            if thin(&services, health, params) {
+                let since = was_held
+                    .iter()
+                    .find(|h| h.component == c)
+                    .map_or(now, |h| h.since);
+                if now.millis_since(since) < params.thin_hold_ms {
+                    self.held.push(Held {
+                        component: c,
+                        since,
+                    });
+                    continue;
+                }
+            }
             let explanation = explain(graph, cause, official(c));
             let id = ids.allocate();
             out.push(Output::IncidentOpened {
@@ -324,6 +351,19 @@ impl IncidentTracker {
         }
         out
     }
+}
+
+/// A claim resting on no more than `min_services` services, at least one of them impaired by
+/// reports alone (no probe error): a lone failure and a sympathy surge, or the first
+/// dependent of a larger failure still unfolding, look like this too (docs/attribution.md,
+/// "A thin claim waits").
+fn thin<H: HealthView>(services: &[ServiceIx], health: &[H], params: &AttributionParams) -> bool {
+    services.len() <= params.min_services
+        && services.iter().any(|&s| {
+            health
+                .get(s as usize)
+                .is_some_and(|h| h.health().symptom.is_none())
+        })
 }
 
 /// Fewer than half of the services an incident has explained are still impaired: it is

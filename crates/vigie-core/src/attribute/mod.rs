@@ -114,6 +114,10 @@ pub struct AttributionParams {
     /// is not one more failure but the one already named (docs/attribution.md, "Naming
     /// persists").
     pub open_incident_cost: f64,
+    /// A thin claim (exactly `min_services` explained services, at least one of them seen by
+    /// reports alone) opens only once it has been the tick's cause for this long
+    /// (docs/attribution.md, "A thin claim waits").
+    pub thin_hold_ms: i64,
 }
 
 impl Default for AttributionParams {
@@ -133,6 +137,7 @@ impl Default for AttributionParams {
             max_causes: 32,
             prune_margin: 30.0,
             open_incident_cost: 3.0,
+            thin_hold_ms: 2 * MINUTE_MS,
         }
     }
 }

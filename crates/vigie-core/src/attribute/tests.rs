@@ -71,6 +71,16 @@ impl World {
         Attributor::new(&self.topology, AttributionParams::default()).unwrap()
     }
 
+    /// An attributor that opens thin claims at once, for tests about *what* is claimed
+    /// rather than *when* (the hold has its own test).
+    fn eager_attributor(&self) -> Attributor {
+        let params = AttributionParams {
+            thin_hold_ms: 0,
+            ..AttributionParams::default()
+        };
+        Attributor::new(&self.topology, params).unwrap()
+    }
+
     /// Health with the named services impaired (major outage) and every other one operational.
     fn health(&self, impaired: &[String]) -> Vec<ServiceHealth> {
         self.topology
@@ -636,7 +646,7 @@ fn stale_impairments_are_not_fresh_evidence() {
     }
     assert!(a.causes().is_empty(), "{:?}", a.causes());
     // Both failing fresh together do name the widget.
-    let mut b = w.attributor();
+    let mut b = w.eager_attributor();
     let imp = vec![("wd0".to_string(), t(3590)), ("wd1".to_string(), t(3600))];
     let out = b.tick(
         t(3630),
@@ -650,7 +660,7 @@ fn stale_impairments_are_not_fresh_evidence() {
     // is a failure of its own; just within it, the two fail together.
     let stale_s = STALE_BEFORE_ONSET_MS / 1000;
     for (gap_s, blamed) in [(stale_s + 30, false), (stale_s - 30, true)] {
-        let mut c = w.attributor();
+        let mut c = w.eager_attributor();
         let now = 7200;
         let imp = vec![
             ("wd0".to_string(), t(now - gap_s)),
@@ -670,7 +680,7 @@ fn the_explanation_says_which_impaired_dependents_the_cause_does_not_explain() {
     let w = cloud_world()
         .component("widget")
         .services("wd", 4, &[("widget", 1.0)]);
-    let mut a = w.attributor();
+    let mut a = w.eager_attributor();
     // wd0 has been failing for an hour on its own; wd1 and wd2 fail now.
     let imp = vec![
         ("wd0".to_string(), t(0)),
@@ -704,7 +714,13 @@ fn two_fresh_co_failing_dependents_of_a_specific_component_open_at_once() {
     );
     let mut a = w.attributor();
     let imp = vec![("sq0".to_string(), t(0)), ("sq1".to_string(), t(20))];
-    let out = a.tick(t(30), &health_since(&w, &imp), &mut IncidentIds::default());
+    // Seen by their probes: nothing thin about the claim (see
+    // `a_thin_claim_waits_for_what_else_may_be_unfolding`).
+    let mut health = health_since(&w, &imp);
+    for h in &mut health[..] {
+        h.symptom = h.impaired().then_some(ProbeError::HttpStatus);
+    }
+    let out = a.tick(t(30), &health, &mut IncidentIds::default());
     let o = opened(&out);
     assert_eq!(o.len(), 1, "{out:?}");
     assert_eq!(o[0].0, "aws/us-east-1/sqs");
@@ -895,7 +911,7 @@ fn opened_with(
     w: &World,
     impaired: &[(String, Option<ProbeError>)],
 ) -> Vec<(String, f64, Vec<String>)> {
-    let mut a = w.attributor();
+    let mut a = w.eager_attributor();
     let mut ids = IncidentIds::default();
     opened(&a.tick(t(0), &health_with_symptoms(w, impaired), &mut ids))
 }
@@ -1293,7 +1309,7 @@ fn dependents_failing_from_the_same_few_vantages_name_a_partial_failure() {
     );
     let with = |a: Option<Footprint>, b: Option<Footprint>| {
         let imp = vec![("sq0".to_string(), a), ("sq1".to_string(), b)];
-        let mut att = w.attributor();
+        let mut att = w.eager_attributor();
         let out = att.tick(
             t(30),
             &health_with_footprints(&w, &imp),
@@ -1357,7 +1373,7 @@ fn dependents_that_turned_impaired_minutes_apart_do_not_name_what_they_share() {
     // db0 turns impaired first, db1 `gap_s` later; each seen by failing probes (from every
     // vantage, or from PARIS alone) or by reports.
     let run = |gap_s: i64, first: Seen, second: Seen| {
-        let mut a = w.attributor();
+        let mut a = w.eager_attributor();
         let imp = vec![("db0".to_string(), t(0)), ("db1".to_string(), t(gap_s))];
         let mut health = health_since(&w, &imp);
         for (h, seen) in health.iter_mut().zip([first, second]) {
@@ -1458,4 +1474,71 @@ fn an_open_incident_keeps_its_component_against_a_rival_that_claims_its_services
     let out = run(forgetful);
     assert_eq!(opened(&out)[0].0, "ultradns", "{out:?}");
     assert!(resolved(&out) || !takeovers(&out).is_empty(), "{out:?}");
+}
+
+#[test]
+fn a_thin_claim_waits_for_what_else_may_be_unfolding() {
+    // Seed 27010's shape: a lone failure seen by reports alone (wd0) and the first dependent
+    // of a CDN failure just beginning (wd1) turn impaired in the same tick, and they are the
+    // two dependents of a small component. The claim rests on two services, one of them
+    // without a probe's word: it waits `thin_hold_ms`.
+    let w = cloud_world()
+        .component("widget")
+        .services("wd", 1, &[("widget", 1.0)])
+        .services("wx", 1, &[("widget", 1.0), ("fastly", 1.0)]);
+    let health_at = |impaired: &[(&str, i64)]| {
+        let imp: Vec<(String, Timestamp)> = impaired
+            .iter()
+            .map(|(s, at)| (s.to_string(), t(*at)))
+            .collect();
+        let mut health = health_since(&w, &imp);
+        for (h, s) in health.iter_mut().zip(&w.topology.services) {
+            if h.impaired() && s.id != "wd0" {
+                h.symptom = Some(ProbeError::HttpStatus);
+            }
+        }
+        health
+    };
+    let start = [("wd0", 0), ("wx0", 0)];
+
+    // Nothing else happens: the widget opens once the claim has held for two minutes.
+    let mut a = w.attributor();
+    let mut ids = IncidentIds::default();
+    let hold_s = AttributionParams::default().thin_hold_ms / 1000;
+    let mut opened_at = None;
+    for s in (30..=300).step_by(30) {
+        let out = a.tick(t(s), &health_at(&start), &mut ids);
+        if let Some(o) = opened(&out).first() {
+            assert_eq!(o.0, "widget");
+            opened_at.get_or_insert(s);
+        }
+    }
+    assert_eq!(opened_at, Some(30 + hold_s), "opened at {opened_at:?}");
+
+    // The CDN's failure unfolds within the hold: Fastly is named, the widget never is.
+    let mut a = w.attributor();
+    let mut ids = IncidentIds::default();
+    let mut named = Vec::new();
+    for s in (30..=300).step_by(30) {
+        let mut impaired = start.to_vec();
+        if s >= 90 {
+            impaired.extend([("fst0", 80), ("fst1", 80), ("fst2", 85), ("euw0", 85)]);
+        }
+        let out = a.tick(t(s), &health_at(&impaired), &mut ids);
+        named.extend(opened(&out).into_iter().map(|o| o.0));
+    }
+    assert_eq!(named, vec!["fastly".to_string()]);
+
+    // Both seen failing by their probes, the same claim opens at once.
+    let mut a = w.attributor();
+    let mut health = health_at(&start);
+    health[w
+        .topology
+        .services
+        .iter()
+        .position(|s| s.id == "wd0")
+        .unwrap()]
+    .symptom = Some(ProbeError::HttpStatus);
+    let out = a.tick(t(30), &health, &mut IncidentIds::default());
+    assert_eq!(opened(&out).len(), 1, "{out:?}");
 }
