@@ -16,7 +16,7 @@
 //!   open incident this tick (a second cluster of its dependents) adds its services to it.
 //! - **Update** (`incident_updated`) when the component changes, the confidence moves by at
 //!   least `confidence_step` since last reported, or new services join (the list only grows).
-//! - **A thin claim waits**: a new incident resting on exactly `min_services` services, at
+//! - **A thin claim waits**: a new incident resting on no more than `min_services` services, at
 //!   least one of them seen by reports alone, opens only once the same component has been
 //!   the tick's fresh cause for `thin_hold_ms` without a break (more services open it at
 //!   once).
