@@ -114,8 +114,8 @@ pub struct AttributionParams {
     /// is not one more failure but the one already named (docs/attribution.md, "Naming
     /// persists").
     pub open_incident_cost: f64,
-    /// A thin claim (exactly `min_services` explained services, at least one of them seen by
-    /// reports alone) opens only once it has been the tick's cause for this long
+    /// A thin claim (no more than `min_services` explained services, at least one of them
+    /// seen by reports alone) opens only once it has been the tick's cause for this long
     /// (docs/attribution.md, "A thin claim waits").
     pub thin_hold_ms: i64,
 }

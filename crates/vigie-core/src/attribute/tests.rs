@@ -1486,14 +1486,16 @@ fn a_thin_claim_waits_for_what_else_may_be_unfolding() {
         .component("widget")
         .services("wd", 1, &[("widget", 1.0)])
         .services("wx", 1, &[("widget", 1.0), ("fastly", 1.0)]);
-    let health_at = |impaired: &[(&str, i64)]| {
+    // The impaired services since when, those in `reported` seen by reports alone and the
+    // others by failing probes.
+    let health_at = |impaired: &[(&str, i64)], reported: &[&str]| {
         let imp: Vec<(String, Timestamp)> = impaired
             .iter()
             .map(|(s, at)| (s.to_string(), t(*at)))
             .collect();
         let mut health = health_since(&w, &imp);
         for (h, s) in health.iter_mut().zip(&w.topology.services) {
-            if h.impaired() && s.id != "wd0" {
+            if h.impaired() && !reported.contains(&s.id.as_str()) {
                 h.symptom = Some(ProbeError::HttpStatus);
             }
         }
@@ -1507,7 +1509,7 @@ fn a_thin_claim_waits_for_what_else_may_be_unfolding() {
     let hold_s = AttributionParams::default().thin_hold_ms / 1000;
     let mut opened_at = None;
     for s in (30..=300).step_by(30) {
-        let out = a.tick(t(s), &health_at(&start), &mut ids);
+        let out = a.tick(t(s), &health_at(&start, &["wd0"]), &mut ids);
         if let Some(o) = opened(&out).first() {
             assert_eq!(o.0, "widget");
             opened_at.get_or_insert(s);
@@ -1524,21 +1526,13 @@ fn a_thin_claim_waits_for_what_else_may_be_unfolding() {
         if s >= 90 {
             impaired.extend([("fst0", 80), ("fst1", 80), ("fst2", 85), ("euw0", 85)]);
         }
-        let out = a.tick(t(s), &health_at(&impaired), &mut ids);
+        let out = a.tick(t(s), &health_at(&impaired, &["wd0"]), &mut ids);
         named.extend(opened(&out).into_iter().map(|o| o.0));
     }
     assert_eq!(named, vec!["fastly".to_string()]);
 
     // Both seen failing by their probes, the same claim opens at once.
     let mut a = w.attributor();
-    let mut health = health_at(&start);
-    health[w
-        .topology
-        .services
-        .iter()
-        .position(|s| s.id == "wd0")
-        .unwrap()]
-    .symptom = Some(ProbeError::HttpStatus);
-    let out = a.tick(t(30), &health, &mut IncidentIds::default());
+    let out = a.tick(t(30), &health_at(&start, &[]), &mut IncidentIds::default());
     assert_eq!(opened(&out).len(), 1, "{out:?}");
 }
