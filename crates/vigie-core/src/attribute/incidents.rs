@@ -23,7 +23,7 @@
 //! - **Resolve** when an incident has had no supporting cause at `keep_confidence` or more for
 //!   `resolve_after_ms`.
 
-use crate::attribute::{AttributionParams, Cause, CauseKind, HealthView};
+use crate::attribute::{AttributionParams, Cause, CauseKind, HealthView, Seen};
 use crate::graph::{ComponentIx, DependencyGraph, ServiceIx};
 use crate::output::{IncidentId, IncidentIds, Output, Scope};
 use crate::time::Timestamp;
@@ -362,7 +362,7 @@ fn thin<H: HealthView>(services: &[ServiceIx], health: &[H], params: &Attributio
         && services.iter().any(|&s| {
             health
                 .get(s as usize)
-                .is_some_and(|h| h.health().symptom.is_none())
+                .is_some_and(|h| h.health().seen() == Seen::Reports)
         })
 }
 

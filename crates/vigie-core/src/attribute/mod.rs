@@ -88,6 +88,12 @@ impl ServiceHealth {
     pub fn impaired(&self) -> bool {
         self.observed() && self.state.is_impaired()
     }
+
+    /// How its impairment is seen: by reports alone, or by probes failing from every live
+    /// vantage or from some ([`Seen`]).
+    pub fn seen(&self) -> Seen {
+        Seen::of(self.symptom.is_some(), self.footprint.is_some())
+    }
 }
 
 /// Every constant of attribution (docs/attribution.md explains each).
@@ -507,7 +513,7 @@ impl Attributor {
             self.evidence.set(s as ServiceIx, listed);
             self.since[s] = h.since;
             self.symptom[s] = h.symptom;
-            self.seen[s] = Seen::of(h.symptom.is_some(), h.footprint.is_some());
+            self.seen[s] = h.seen();
             if let (true, Some(f)) = (self.impaired[s], h.footprint) {
                 self.footprints.record(s as ServiceIx, f);
             }
