@@ -20,6 +20,9 @@
 //!   least one of them seen by reports alone, opens only once the same component has been
 //!   the tick's fresh cause for `thin_hold_ms` without a break (more services open it at
 //!   once).
+//! - **A shadowed claim waits**: a new incident on no more than `min_services` services that
+//!   all also rely on a larger unrelated component opens only once the last of them has been
+//!   impaired for `shadow_hold_ms` (they may be that component's first failing dependents).
 //! - **Resolve** when an incident has had no supporting cause at `keep_confidence` or more for
 //!   `resolve_after_ms`.
 
@@ -271,6 +274,11 @@ impl IncidentTracker {
                     });
                     continue;
                 }
+            } else if shadowed(graph, c, &services, health, params)
+                && latest_onset(&services, health)
+                    .is_some_and(|t| now.millis_since(t) < params.shadow_hold_ms)
+            {
+                continue;
             }
             let explanation = explain(graph, cause, official(c));
             let id = ids.allocate();
@@ -364,6 +372,52 @@ fn thin<H: HealthView>(services: &[ServiceIx], health: &[H], params: &Attributio
                 .get(s as usize)
                 .is_some_and(|h| h.health().seen() == Seen::Reports)
         })
+}
+
+/// A claim on no more than `min_services` services that all also rely on a larger component
+/// unrelated to `c` (more watched dependents, neither within `c` nor containing it): they may
+/// be the first dependents of that component's failure, just beginning (docs/attribution.md,
+/// "A shadowed claim waits").
+fn shadowed<H: HealthView>(
+    graph: &DependencyGraph,
+    c: ComponentIx,
+    services: &[ServiceIx],
+    health: &[H],
+    params: &AttributionParams,
+) -> bool {
+    let Some((&first, rest)) = services.split_first() else {
+        return false;
+    };
+    if services.len() > params.min_services {
+        return false;
+    }
+    let watched = |r: ComponentIx| {
+        graph
+            .dependents(r)
+            .iter()
+            .filter(|d| {
+                health
+                    .get(d.ix as usize)
+                    .is_some_and(|h| h.health().observed())
+            })
+            .count()
+    };
+    let own = watched(c);
+    graph.component_closure(first).iter().any(|reach| {
+        let r = reach.ix;
+        !graph.is_within(r, c)
+            && !graph.is_within(c, r)
+            && rest.iter().all(|&s| graph.relies_on(s, r))
+            && watched(r) > own
+    })
+}
+
+/// When the last of `services` turned impaired.
+fn latest_onset<H: HealthView>(services: &[ServiceIx], health: &[H]) -> Option<Timestamp> {
+    services
+        .iter()
+        .filter_map(|&s| health.get(s as usize).and_then(|h| h.health().since))
+        .max()
 }
 
 /// Fewer than half of the services an incident has explained are still impaired: it is

@@ -124,6 +124,10 @@ pub struct AttributionParams {
     /// seen by reports alone) opens only once it has been the tick's cause for this long
     /// (docs/attribution.md, "A thin claim waits").
     pub thin_hold_ms: i64,
+    /// A claim on no more than `min_services` services that all also rely on a larger
+    /// unrelated component opens only once the last of them has been impaired this long
+    /// (docs/attribution.md, "A shadowed claim waits").
+    pub shadow_hold_ms: i64,
 }
 
 impl Default for AttributionParams {
@@ -144,6 +148,7 @@ impl Default for AttributionParams {
             prune_margin: 30.0,
             open_incident_cost: 3.0,
             thin_hold_ms: 2 * MINUTE_MS,
+            shadow_hold_ms: MINUTE_MS,
         }
     }
 }

@@ -76,6 +76,7 @@ impl World {
     fn eager_attributor(&self) -> Attributor {
         let params = AttributionParams {
             thin_hold_ms: 0,
+            shadow_hold_ms: 0,
             ..AttributionParams::default()
         };
         Attributor::new(&self.topology, params).unwrap()
@@ -1535,4 +1536,89 @@ fn a_thin_claim_waits_for_what_else_may_be_unfolding() {
     let mut a = w.attributor();
     let out = a.tick(t(30), &health_at(&start, &[]), &mut IncidentIds::default());
     assert_eq!(opened(&out).len(), 1, "{out:?}");
+}
+
+#[test]
+fn a_shadowed_claim_waits_for_the_larger_failure_it_may_begin() {
+    // Seed 109010's shape: the first two dependents of a partial CDN failure seen by probes
+    // are two of a small region's three dependents. The region is the better fit at that
+    // tick (2 of 3 against 2 of 37); only the CDN's next dependents tell the two apart.
+    let w = cloud_world()
+        .component("aws/ap-northeast-1")
+        .services("apn", 1, &[("aws/ap-northeast-1", 1.0)])
+        .services("apc", 2, &[("aws/ap-northeast-1", 1.0), ("fastly", 1.0)]);
+    let probed = |impaired: &[(&str, i64)]| {
+        let imp: Vec<(String, Timestamp)> = impaired
+            .iter()
+            .map(|(s, at)| (s.to_string(), t(*at)))
+            .collect();
+        let mut health = health_since(&w, &imp);
+        for h in health.iter_mut().filter(|h| h.impaired()) {
+            h.symptom = Some(ProbeError::HttpStatus);
+        }
+        health
+    };
+    let start = [("apc0", 0), ("apc1", 0)];
+    let hold_s = AttributionParams::default().shadow_hold_ms / 1000;
+    assert!(hold_s > 0);
+
+    // At once the claim is convincing: an eager attributor names the region.
+    let mut eager = w.eager_attributor();
+    let out = eager.tick(t(10), &probed(&start), &mut IncidentIds::default());
+    assert_eq!(
+        opened(&out).first().map(|o| o.0.as_str()),
+        Some("aws/ap-northeast-1")
+    );
+
+    // Nothing else happens: the region opens once both services have been impaired for the
+    // hold.
+    let mut a = w.attributor();
+    let mut ids = IncidentIds::default();
+    let mut opened_at = None;
+    for s in (10..=200).step_by(10) {
+        let out = a.tick(t(s), &probed(&start), &mut ids);
+        if let Some(o) = opened(&out).first() {
+            assert_eq!(o.0, "aws/ap-northeast-1");
+            opened_at.get_or_insert(s);
+        }
+    }
+    assert_eq!(opened_at, Some(hold_s), "opened at {opened_at:?}");
+
+    // The CDN's failure shows its next dependents within the hold: Fastly is named, the
+    // region never is.
+    let mut a = w.attributor();
+    let mut ids = IncidentIds::default();
+    let mut named = Vec::new();
+    for s in (10..=200).step_by(10) {
+        let mut impaired = start.to_vec();
+        if s >= 40 {
+            impaired.extend([("fst0", 35), ("euw0", 40)]);
+        }
+        if s >= 60 {
+            impaired.extend([("fst1", 55), ("fst2", 60), ("euw1", 60)]);
+        }
+        let out = a.tick(t(s), &probed(&impaired), &mut ids);
+        named.extend(opened(&out).into_iter().map(|o| o.0));
+    }
+    assert_eq!(named, vec!["fastly".to_string()]);
+
+    // Seen first long after they turned impaired, they begin nothing: it opens at once.
+    let mut a = w.attributor();
+    let out = a.tick(t(600), &probed(&start), &mut IncidentIds::default());
+    assert_eq!(
+        opened(&out).first().map(|o| o.0.as_str()),
+        Some("aws/ap-northeast-1")
+    );
+
+    // With the region's own dependents, which share nothing larger, it opens at once.
+    let mut a = w.attributor();
+    let out = a.tick(
+        t(10),
+        &probed(&[("apn0", 0), ("apc0", 0)]),
+        &mut IncidentIds::default(),
+    );
+    assert_eq!(
+        opened(&out).first().map(|o| o.0.as_str()),
+        Some("aws/ap-northeast-1")
+    );
 }
