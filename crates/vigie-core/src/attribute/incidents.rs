@@ -375,7 +375,7 @@ fn thin<H: HealthView>(services: &[ServiceIx], health: &[H], params: &Attributio
 }
 
 /// A claim on no more than `min_services` services that all also rely on a larger component
-/// unrelated to `c` (more watched dependents, neither within `c` nor containing it): they may
+/// unrelated to `c` (more observed dependents, neither within `c` nor containing it): they may
 /// be the first dependents of that component's failure, just beginning (docs/attribution.md,
 /// "A shadowed claim waits").
 fn shadowed<H: HealthView>(
@@ -385,13 +385,13 @@ fn shadowed<H: HealthView>(
     health: &[H],
     params: &AttributionParams,
 ) -> bool {
-    let Some((&first, rest)) = services.split_first() else {
-        return false;
-    };
     if services.len() > params.min_services {
         return false;
     }
-    let watched = |r: ComponentIx| {
+    let Some((&first, rest)) = services.split_first() else {
+        return false;
+    };
+    let observed = |r: ComponentIx| {
         graph
             .dependents(r)
             .iter()
@@ -402,13 +402,13 @@ fn shadowed<H: HealthView>(
             })
             .count()
     };
-    let own = watched(c);
+    let own = observed(c);
     graph.component_closure(first).iter().any(|reach| {
         let r = reach.ix;
         !graph.is_within(r, c)
             && !graph.is_within(c, r)
             && rest.iter().all(|&s| graph.relies_on(s, r))
-            && watched(r) > own
+            && observed(r) > own
     })
 }
 

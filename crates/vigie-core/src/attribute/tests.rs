@@ -555,6 +555,22 @@ proptest! {
     }
 }
 
+/// Health with each named service impaired since the given second ([`t`]), those in
+/// `reported` seen by reports alone and the others by failing probes (HTTP errors).
+fn health_seen_since(w: &World, impaired: &[(&str, i64)], reported: &[&str]) -> Vec<ServiceHealth> {
+    let imp: Vec<(String, Timestamp)> = impaired
+        .iter()
+        .map(|(s, at)| (s.to_string(), t(*at)))
+        .collect();
+    let mut health = health_since(w, &imp);
+    for (h, s) in health.iter_mut().zip(&w.topology.services) {
+        if h.impaired() && !reported.contains(&s.id.as_str()) {
+            h.symptom = Some(ProbeError::HttpStatus);
+        }
+    }
+    health
+}
+
 /// Health with each named service impaired since the given time, every other one operational.
 fn health_since(w: &World, impaired: &[(String, Timestamp)]) -> Vec<ServiceHealth> {
     w.topology
@@ -1487,21 +1503,8 @@ fn a_thin_claim_waits_for_what_else_may_be_unfolding() {
         .component("widget")
         .services("wd", 1, &[("widget", 1.0)])
         .services("wx", 1, &[("widget", 1.0), ("fastly", 1.0)]);
-    // The impaired services since when, those in `reported` seen by reports alone and the
-    // others by failing probes.
-    let health_at = |impaired: &[(&str, i64)], reported: &[&str]| {
-        let imp: Vec<(String, Timestamp)> = impaired
-            .iter()
-            .map(|(s, at)| (s.to_string(), t(*at)))
-            .collect();
-        let mut health = health_since(&w, &imp);
-        for (h, s) in health.iter_mut().zip(&w.topology.services) {
-            if h.impaired() && !reported.contains(&s.id.as_str()) {
-                h.symptom = Some(ProbeError::HttpStatus);
-            }
-        }
-        health
-    };
+    let health_at =
+        |impaired: &[(&str, i64)], reported: &[&str]| health_seen_since(&w, impaired, reported);
     let start = [("wd0", 0), ("wx0", 0)];
 
     // Nothing else happens: the widget opens once the claim has held for two minutes.
@@ -1547,17 +1550,7 @@ fn a_shadowed_claim_waits_for_the_larger_failure_it_may_begin() {
         .component("aws/ap-northeast-1")
         .services("apn", 1, &[("aws/ap-northeast-1", 1.0)])
         .services("apc", 2, &[("aws/ap-northeast-1", 1.0), ("fastly", 1.0)]);
-    let probed = |impaired: &[(&str, i64)]| {
-        let imp: Vec<(String, Timestamp)> = impaired
-            .iter()
-            .map(|(s, at)| (s.to_string(), t(*at)))
-            .collect();
-        let mut health = health_since(&w, &imp);
-        for h in health.iter_mut().filter(|h| h.impaired()) {
-            h.symptom = Some(ProbeError::HttpStatus);
-        }
-        health
-    };
+    let probed = |impaired: &[(&str, i64)]| health_seen_since(&w, impaired, &[]);
     let start = [("apc0", 0), ("apc1", 0)];
     let hold_s = AttributionParams::default().shadow_hold_ms / 1000;
     assert!(hold_s > 0);
