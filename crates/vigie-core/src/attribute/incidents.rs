@@ -102,6 +102,7 @@ impl IncidentTracker {
         health: &[H],
         ids: &mut IncidentIds,
         official: impl Fn(ComponentIx) -> Option<String>,
+        observed_dependents: impl Fn(ComponentIx) -> usize,
     ) -> Vec<Output> {
         let mut out = Vec::new();
         // Forget judgements once their services have recovered: from here on this tick, a
@@ -274,7 +275,7 @@ impl IncidentTracker {
                     });
                     continue;
                 }
-            } else if shadowed(graph, c, &services, health, params)
+            } else if shadowed(graph, c, &services, &observed_dependents, params)
                 && latest_onset(&services, health)
                     .is_some_and(|t| now.millis_since(t) < params.shadow_hold_ms)
             {
@@ -378,11 +379,11 @@ fn thin<H: HealthView>(services: &[ServiceIx], health: &[H], params: &Attributio
 /// unrelated to `c` (more observed dependents, neither within `c` nor containing it): they may
 /// be the first dependents of that component's failure, just beginning (docs/attribution.md,
 /// "A shadowed claim waits").
-fn shadowed<H: HealthView>(
+fn shadowed(
     graph: &DependencyGraph,
     c: ComponentIx,
     services: &[ServiceIx],
-    health: &[H],
+    observed: impl Fn(ComponentIx) -> usize,
     params: &AttributionParams,
 ) -> bool {
     if services.len() > params.min_services {
@@ -390,17 +391,6 @@ fn shadowed<H: HealthView>(
     }
     let Some((&first, rest)) = services.split_first() else {
         return false;
-    };
-    let observed = |r: ComponentIx| {
-        graph
-            .dependents(r)
-            .iter()
-            .filter(|d| {
-                health
-                    .get(d.ix as usize)
-                    .is_some_and(|h| h.health().observed())
-            })
-            .count()
     };
     let own = observed(c);
     graph.component_closure(first).iter().any(|reach| {

@@ -480,13 +480,22 @@ impl Attributor {
         self.now = now.as_millis();
         self.explain();
         let official = &self.official;
+        let observed_hist = &self.observed_hist;
         let graph = &self.graph;
-        self.tracker
-            .update(now, &self.params, graph, &self.causes, health, ids, |c| {
+        self.tracker.update(
+            now,
+            &self.params,
+            graph,
+            &self.causes,
+            health,
+            ids,
+            |c| {
                 official
                     .get(&c)
                     .map(|(s, src)| format!("official status {} ({src})", s.as_str()))
-            })
+            },
+            |c| observed_hist[c as usize].iter().map(|&n| n as usize).sum(),
+        )
     }
 
     /// Updates observed/impaired flags and the per-component histograms (incrementally).
