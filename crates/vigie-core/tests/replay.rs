@@ -190,3 +190,35 @@ fn evidence_stamped_on_a_grid_point_is_judged_at_that_instant() {
         "{impaired}"
     );
 }
+
+/// `reports` batches rewritten as one `report` line per reporter, each stamped where its batch
+/// was (on the minute: the shape of a source that rounds report times down).
+fn as_single_reports(text: &str) -> String {
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["type"] != "reports" {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        for k in 0..v["count"].as_u64().unwrap() {
+            let single = serde_json::json!({
+                "at": v["at"], "type": "report", "service": v["service"],
+                "kind": v["kind"], "reporter": format!("r-{i}-{k}"),
+            });
+            out.push_str(&single.to_string());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn single_reports_stamped_on_the_minute_replay_as_their_batches() {
+    let text = scenario();
+    let single = as_single_reports(&text);
+    assert!(single.contains(r#""type":"report""#) && !single.contains(r#""type":"reports""#));
+    let batched = run(&text, ReplayOptions::default()).unwrap();
+    assert_eq!(run(&single, ReplayOptions::default()).unwrap(), batched);
+}

@@ -298,6 +298,11 @@ impl ServiceReports {
     }
 
     /// One report; `reporter` `None` is a distinct reporter.
+    ///
+    /// A report stamped on the first instant of its minute counts as part of that minute's
+    /// batch: sources that round report times down to the minute (exports, aggregated feeds)
+    /// stamp a whole minute's reports there, and judging that minute as barely begun would
+    /// compare all of it with a quarter of its expectation (docs/detection.md 4.2).
     pub fn report(
         &mut self,
         at: Timestamp,
@@ -323,7 +328,8 @@ impl ServiceReports {
                 }
             }
         }
-        self.count(at, 1, false, (kind, region), params);
+        let on_the_minute = at == at.minute_floor();
+        self.count(at, 1, on_the_minute, (kind, region), params);
     }
 
     /// `n` reports from `n` distinct reporters in the minute of `at`.
@@ -588,5 +594,41 @@ mod tests {
             reports.report(later.plus_millis(i), Some(&key), None, None, &params);
         }
         assert_eq!(reports.prunes, 2);
+    }
+
+    /// A minute's reports stamped on its first instant, one line each, are judged as the
+    /// same minute given as one batch: not as a minute barely begun.
+    #[test]
+    fn reports_stamped_on_the_minute_are_judged_like_the_minutes_batch() {
+        let params = ReportParams::default();
+        let detect = Arc::new(DetectParams::default());
+        let mut screen = SurgeScreen::new(&detect);
+        let mut batched = ServiceReports::new(detect.clone());
+        let mut single = ServiceReports::new(detect.clone());
+        let mut offset = ServiceReports::new(detect);
+        let start = Timestamp::from_secs(1_700_000_040 - 1_700_000_040 % 60);
+        let mut surged = 0;
+        // Two days of a steady 10 to 14 reporters a minute: nothing unusual at any moment.
+        for m in 0..2 * 1440 {
+            let at = start.plus_millis(m * MINUTE_MS);
+            let n = 10 + (m % 5) as u32;
+            batched.batch(at, n, None, None, &params);
+            for i in 0..n {
+                let key = format!("r-{m}-{i}");
+                single.report(at, Some(&key), None, None, &params);
+                offset.report(at.plus_millis(1), Some(&key), None, None, &params);
+            }
+            batched.update(at, &params, &mut screen);
+            single.update(at, &params, &mut screen);
+            offset.update(at.plus_millis(1), &params, &mut screen);
+            assert_eq!(single.verdict(), batched.verdict(), "minute {m}");
+            if offset.verdict().level != SurgeLevel::Normal {
+                surged += 1;
+            }
+        }
+        assert_eq!(batched.verdict().level, SurgeLevel::Normal);
+        // The same reports a millisecond into their minute are individually timed: the
+        // partial-minute floor makes hundreds of these ordinary minutes look like surges.
+        assert!(surged > 2 * 1440 / 5, "{surged}");
     }
 }
