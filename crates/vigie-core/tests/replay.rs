@@ -222,3 +222,26 @@ fn single_reports_stamped_on_the_minute_replay_as_their_batches() {
     let batched = run(&text, ReplayOptions::default()).unwrap();
     assert_eq!(run(&single, ReplayOptions::default()).unwrap(), batched);
 }
+
+/// The `error` of a failed probe is optional: without it the probes still fail, so the
+/// services are seen by probes, not by reports alone, and the cause is named as soon.
+#[test]
+fn failing_probes_that_do_not_say_how_still_count_as_probes() {
+    let text = scenario();
+    let silent = text.replace(r#","error":"http_status""#, "");
+    assert_ne!(silent, text);
+    let opened = |text: &str| -> Vec<String> {
+        run(text, ReplayOptions::default())
+            .unwrap()
+            .into_iter()
+            .filter(|l| l.contains(r#""scope":"component""#))
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(&l).unwrap();
+                format!("{} {}", v["at"], v["component"])
+            })
+            .collect()
+    };
+    let named = opened(&text);
+    assert_eq!(named.len(), 1, "{named:?}");
+    assert_eq!(opened(&silent), named);
+}

@@ -20,6 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             watched: true,
             incident: None,
             symptom: None,
+            probes_fail: false,
             footprint: None,
         })
         .collect();

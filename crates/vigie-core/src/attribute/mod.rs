@@ -49,6 +49,8 @@ pub struct ServiceHealth {
     pub incident: Option<IncidentId>,
     /// The error its failing probes see, if any (how it fails: [`symptom`]).
     pub symptom: Option<ProbeError>,
+    /// Its probes fail, even if they did not say how (no symptom). A symptom implies it.
+    pub probes_fail: bool,
     /// Which vantages see it fail, when only some do (where it fails: [`footprint`]).
     pub footprint: Option<Footprint>,
 }
@@ -74,6 +76,7 @@ impl HealthView for crate::engine::ServiceHealth {
             watched: true,
             incident: self.incident,
             symptom: self.symptom,
+            probes_fail: self.probes_fail,
             footprint: self.footprint,
         }
     }
@@ -92,7 +95,10 @@ impl ServiceHealth {
     /// How its impairment is seen: by reports alone, or by probes failing from every live
     /// vantage or from some ([`Seen`]).
     pub fn seen(&self) -> Seen {
-        Seen::of(self.symptom.is_some(), self.footprint.is_some())
+        Seen::of(
+            self.probes_fail || self.symptom.is_some(),
+            self.footprint.is_some(),
+        )
     }
 }
 
@@ -301,7 +307,7 @@ impl Candidate {
 #[derive(Clone, Copy, Debug)]
 struct Fresh {
     from: i64,
-    /// The end for a dependent whose probes fail (it has a symptom).
+    /// The end for a dependent whose probes fail.
     until: i64,
     /// The end for a dependent impaired by its reports alone, which are slower to show.
     until_reported: i64,
@@ -737,7 +743,7 @@ impl Attributor {
                 cand.upper_bound = -p.model.cause_cost + cand.prior_relief(&p);
                 cand.fresh = fresh_window(cand, &self.remaining, &self.since, &self.seen);
                 for e in &cand.evidence {
-                    if live(&self.remaining, &self.since, &self.symptom, cand.fresh, e) {
+                    if live(&self.remaining, &self.since, &self.seen, cand.fresh, e) {
                         cand.remaining += 1;
                         cand.upper_bound += gain[e.bucket as usize][e.compat.index()];
                         marks.extend(cand.outside.mark(self.footprints.of(e.service)));
@@ -774,7 +780,7 @@ impl Attributor {
                         cand.evidence
                             .iter()
                             .filter(|e| {
-                                live(&self.remaining, &self.since, &self.symptom, cand.fresh, e)
+                                live(&self.remaining, &self.since, &self.seen, cand.fresh, e)
                             })
                             .map(|e| {
                                 let t = self.timing(cand.fresh, cand.established, e);
@@ -788,7 +794,7 @@ impl Attributor {
                         &self.impaired,
                         &self.remaining,
                         &self.since,
-                        &self.symptom,
+                        &self.seen,
                         cand,
                     );
                     cand.fit = Some((fit, independent));
@@ -846,7 +852,7 @@ impl Attributor {
                     live(
                         &self.remaining,
                         &self.since,
-                        &self.symptom,
+                        &self.seen,
                         candidates[b].fresh,
                         e,
                     )
@@ -872,7 +878,7 @@ impl Attributor {
                     .evidence
                     .iter()
                     .filter(|e| {
-                        live(&self.remaining, &self.since, &self.symptom, c.fresh, e)
+                        live(&self.remaining, &self.since, &self.seen, c.fresh, e)
                             && self.scratch[e.service as usize]
                     })
                     .count();
@@ -886,7 +892,7 @@ impl Attributor {
                 let live_ev: Vec<Evidence> = c
                     .evidence
                     .iter()
-                    .filter(|e| live(&self.remaining, &self.since, &self.symptom, c.fresh, e))
+                    .filter(|e| live(&self.remaining, &self.since, &self.seen, c.fresh, e))
                     .copied()
                     .collect();
                 // A rival whose failure may still be unfolding is judged by what it may
@@ -961,7 +967,7 @@ impl Attributor {
                         .evidence
                         .iter()
                         .filter(|e| {
-                            live(&self.remaining, &self.since, &self.symptom, cand.fresh, e)
+                            live(&self.remaining, &self.since, &self.seen, cand.fresh, e)
                                 && e.compat != Compat::Fits
                         })
                         .count(),
@@ -969,7 +975,7 @@ impl Attributor {
                         .evidence
                         .iter()
                         .filter(|e| {
-                            live(&self.remaining, &self.since, &self.symptom, cand.fresh, e)
+                            live(&self.remaining, &self.since, &self.seen, cand.fresh, e)
                                 && self.timing(cand.fresh, cand.established, e) != Timing::Together
                         })
                         .count(),
@@ -1242,7 +1248,7 @@ fn fresh_window(
 fn live(
     remaining: &[bool],
     since: &[Option<Timestamp>],
-    symptom: &[Option<ProbeError>],
+    seen: &[Seen],
     fresh: Fresh,
     e: &Evidence,
 ) -> bool {
@@ -1250,9 +1256,9 @@ fn live(
     remaining[s]
         && since[s].is_none_or(|t| {
             let t = t.as_millis();
-            let until = match symptom[s] {
-                Some(_) => fresh.until,
-                None => fresh.until_reported,
+            let until = match seen[s] {
+                Seen::Reports => fresh.until_reported,
+                Seen::ProbesEverywhere | Seen::ProbesSomewhere => fresh.until,
             };
             fresh.from <= t && t <= until
         })
@@ -1297,7 +1303,7 @@ fn count_independent(
     impaired: &[bool],
     remaining: &[bool],
     since: &[Option<Timestamp>],
-    symptom: &[Option<ProbeError>],
+    seen: &[Seen],
     cand: &Candidate,
 ) -> usize {
     let CauseKind::Component(c) = cand.kind else {
@@ -1305,7 +1311,7 @@ fn count_independent(
     };
     cand.evidence
         .iter()
-        .filter(|e| live(remaining, since, symptom, cand.fresh, e))
+        .filter(|e| live(remaining, since, seen, cand.fresh, e))
         .filter(|e| {
             if e.direct {
                 return true;

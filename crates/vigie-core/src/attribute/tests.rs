@@ -97,6 +97,7 @@ impl World {
                 watched: true,
                 incident: None,
                 symptom: None,
+                probes_fail: false,
                 footprint: None,
             })
             .collect()
@@ -583,6 +584,7 @@ fn health_since(w: &World, impaired: &[(String, Timestamp)]) -> Vec<ServiceHealt
                 watched: true,
                 incident: None,
                 symptom: None,
+                probes_fail: false,
                 footprint: None,
             },
             None => ServiceHealth {
@@ -591,6 +593,7 @@ fn health_since(w: &World, impaired: &[(String, Timestamp)]) -> Vec<ServiceHealt
                 watched: true,
                 incident: None,
                 symptom: None,
+                probes_fail: false,
                 footprint: None,
             },
         })

@@ -93,6 +93,10 @@ pub struct ServiceHealth {
     /// check (how the service fails, which attribution weighs). Kept while the service stays
     /// impaired after its probes pass again (its recovery hold).
     pub symptom: Option<ProbeError>,
+    /// Its probes fail, whether or not their results said how (`error` is optional in a
+    /// scenario): how attribution knows it is seen by probes and not by reports alone. Kept
+    /// through the recovery hold like the symptom.
+    pub probes_fail: bool,
     /// While probes fail from some but not all live vantages, the others passing: which ones
     /// (not kept through the recovery hold).
     pub footprint: Option<Footprint>,
@@ -220,6 +224,7 @@ impl Engine {
                 impaired_since: None,
                 incident: None,
                 symptom: None,
+                probes_fail: false,
                 footprint: None,
             })
             .collect();
@@ -661,6 +666,7 @@ impl Engine {
             None if slot.state.is_impaired() => h.symptom,
             None => None,
         };
+        h.probes_fail = probe.failing > 0 || (slot.state.is_impaired() && h.probes_fail);
         // Where it fails is only what the probes see now: services still in their recovery
         // hold after a regional failure are an arbitrary few, and their old footprints would
         // make them agree on whatever else they share.
