@@ -606,7 +606,8 @@ mod tests {
         let mut batched = ServiceReports::new(detect.clone());
         let mut single = ServiceReports::new(detect.clone());
         let mut offset = ServiceReports::new(detect);
-        let start = Timestamp::from_secs(1_700_000_040 - 1_700_000_040 % 60);
+        let start = Timestamp::from_secs(1_700_000_040); // the first instant of a minute
+        assert_eq!(start, start.minute_floor());
         let mut surged = 0;
         // Two days of a steady 10 to 14 reporters a minute: nothing unusual at any moment.
         for m in 0..2 * 1440 {
