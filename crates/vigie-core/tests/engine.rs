@@ -727,3 +727,43 @@ fn the_probes_error_decides_whether_a_shared_database_is_blamed() {
     assert_eq!(state, State::Operational);
     assert_eq!(symptom, None, "recovered: no symptom");
 }
+
+/// A probe that has just failed from one vantage puts a healthy service in doubt, for
+/// attribution, until it counts (the service is impaired) or the vantage recovers.
+#[test]
+fn a_first_failed_probe_puts_a_healthy_service_in_doubt() {
+    let mut engine = Engine::new(topology(&["api"]), EngineParams::default());
+    let mut signals = Vec::new();
+    for m in 0..10i64 {
+        for (k, v) in ["paris", "virginia", "tokyo"].iter().enumerate() {
+            // Paris fails at minutes 5 and 6, then passes; the others always pass.
+            let ok = !(*v == "paris" && (5..7).contains(&m));
+            signals.push(probe(m * 60 + 5 * k as i64, "api", v, ok));
+        }
+    }
+    signals.sort_by_key(|s| s.at());
+    let mut in_doubt = Vec::new();
+    let mut i = 0;
+    for t in (0..=600).step_by(10) {
+        while i < signals.len() && signals[i].at() <= at(t) {
+            engine.ingest(signals[i].clone());
+            i += 1;
+        }
+        engine.tick(at(t));
+        let h = &engine.health()[0];
+        assert!(
+            !h.state.is_impaired(),
+            "a lone vantage's two failures impair nothing"
+        );
+        in_doubt.push((t, h.probes_in_doubt));
+    }
+    let doubt = |t: i64| in_doubt.iter().find(|(s, _)| *s == t).map(|(_, d)| *d);
+    assert_eq!(doubt(290), Some(false));
+    assert_eq!(doubt(300), Some(true), "{in_doubt:?}");
+    assert_eq!(doubt(400), Some(true));
+    // Paris passes at 420 s, a success too few to recover its two failures; at 480 s it
+    // has recovered, and no doubt is left.
+    assert_eq!(doubt(470), Some(true), "{in_doubt:?}");
+    assert_eq!(doubt(480), Some(false), "{in_doubt:?}");
+    assert_eq!(doubt(600), Some(false));
+}

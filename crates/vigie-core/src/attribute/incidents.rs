@@ -102,7 +102,7 @@ impl IncidentTracker {
         health: &[H],
         ids: &mut IncidentIds,
         official: impl Fn(ComponentIx) -> Option<String>,
-        observed_dependents: impl Fn(ComponentIx) -> usize,
+        known_dependents: impl Fn(ComponentIx) -> usize,
     ) -> Vec<Output> {
         let mut out = Vec::new();
         // Forget judgements once their services have recovered: from here on this tick, a
@@ -275,7 +275,7 @@ impl IncidentTracker {
                     });
                     continue;
                 }
-            } else if shadowed(graph, c, &services, &observed_dependents, params)
+            } else if shadowed(graph, c, &services, &known_dependents, params)
                 && latest_onset(&services, health)
                     .is_some_and(|t| now.millis_since(t) < params.shadow_hold_ms)
             {
@@ -376,14 +376,14 @@ fn thin<H: HealthView>(services: &[ServiceIx], health: &[H], params: &Attributio
 }
 
 /// A claim on no more than `min_services` services that all also rely on a larger component
-/// unrelated to `c` (more observed dependents, neither within `c` nor containing it): they may
-/// be the first dependents of that component's failure, just beginning (docs/attribution.md,
-/// "A shadowed claim waits").
+/// unrelated to `c` (more dependents watched in a known state, observed or in doubt, neither
+/// within `c` nor containing it): they may be the first dependents of that component's
+/// failure, just beginning (docs/attribution.md, "A shadowed claim waits").
 fn shadowed(
     graph: &DependencyGraph,
     c: ComponentIx,
     services: &[ServiceIx],
-    observed: impl Fn(ComponentIx) -> usize,
+    known: impl Fn(ComponentIx) -> usize,
     params: &AttributionParams,
 ) -> bool {
     if services.len() > params.min_services {
@@ -392,13 +392,13 @@ fn shadowed(
     let Some((&first, rest)) = services.split_first() else {
         return false;
     };
-    let own = observed(c);
+    let own = known(c);
     graph.component_closure(first).iter().any(|reach| {
         let r = reach.ix;
         !graph.is_within(r, c)
             && !graph.is_within(c, r)
             && rest.iter().all(|&s| graph.relies_on(s, r))
-            && observed(r) > own
+            && known(r) > own
     })
 }
 
@@ -465,8 +465,13 @@ pub fn explain(graph: &DependencyGraph, cause: &Cause, official: Option<String>)
     } else {
         String::new()
     };
+    let in_doubt = match cause.dependents_in_doubt {
+        0 => String::new(),
+        n => format!(" ({n} more in doubt: a probe failed, not confirmed yet)"),
+    };
     let mut text = format!(
-        "{} of {} dependents of {name} impaired{unexplained}; {} of {} other services impaired",
+        "{} of {} dependents of {name} impaired{unexplained}{in_doubt}; {} of {} other services \
+         impaired",
         cause.dependents_impaired, cause.dependents, cause.others_impaired, cause.others
     );
     if cause.hit_share < 0.75 {

@@ -51,6 +51,10 @@ pub struct ServiceHealth {
     pub symptom: Option<ProbeError>,
     /// Its probes fail, even if they did not say how (no symptom). A symptom implies it.
     pub probes_fail: bool,
+    /// Not impaired, but a vantage's latest probe failed and has not counted yet (a fresh
+    /// failure awaiting corroboration, a lone vantage awaiting its extra failure): in doubt,
+    /// so neither healthy nor impaired evidence (docs/attribution.md, "What attribution sees").
+    pub probes_in_doubt: bool,
     /// Which vantages see it fail, when only some do (where it fails: [`footprint`]).
     pub footprint: Option<Footprint>,
 }
@@ -77,15 +81,18 @@ impl HealthView for crate::engine::ServiceHealth {
             incident: self.incident,
             symptom: self.symptom,
             probes_fail: self.probes_fail,
+            probes_in_doubt: self.probes_in_doubt,
             footprint: self.footprint,
         }
     }
 }
 
 impl ServiceHealth {
-    /// Watched and in a known state: evidence either way.
+    /// Watched, in a known state and not in doubt: evidence either way.
     pub fn observed(&self) -> bool {
-        self.watched && self.state != State::Unknown
+        self.watched
+            && self.state != State::Unknown
+            && (self.state.is_impaired() || !self.probes_in_doubt)
     }
 
     pub fn impaired(&self) -> bool {
@@ -222,6 +229,15 @@ pub fn detection_due(elapsed_ms: i64) -> f64 {
     1.0
 }
 
+/// How many dependents of `c` are in doubt ([`ServiceHealth::probes_in_doubt`]).
+fn in_doubt(graph: &DependencyGraph, doubt: &[bool], c: ComponentIx) -> usize {
+    graph
+        .dependents(c)
+        .iter()
+        .filter(|r| doubt[r.ix as usize])
+        .count()
+}
+
 /// What a cause is: a component, or one service failing on its own (which explains the
 /// services that rely on it and is never reported as a component incident).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -247,6 +263,9 @@ pub struct Cause {
     /// Observed dependents, and how many of them are impaired (explained or not).
     pub dependents: usize,
     pub dependents_impaired: usize,
+    /// Dependents left out of `dependents` because a probe of theirs failed without counting
+    /// yet ([`ServiceHealth::probes_in_doubt`]); 0 for a service cause (never an incident).
+    pub dependents_in_doubt: usize,
     /// Observed services that do not depend on it, and how many are impaired.
     pub others: usize,
     pub others_impaired: usize,
@@ -340,6 +359,8 @@ pub struct Attributor {
     symptom: Vec<Option<ProbeError>>,
     /// How each service's impairment is seen (probes everywhere, somewhere, reports).
     seen: Vec<Seen>,
+    /// Which services are in doubt ([`ServiceHealth::probes_in_doubt`]).
+    in_doubt: Vec<bool>,
     /// Which vantages see each impaired service fail, when only some do.
     footprints: footprint::Footprints,
     /// Per component: histogram of its observed dependents by edge-confidence bucket.
@@ -385,6 +406,7 @@ impl Attributor {
             since: vec![None; n],
             symptom: vec![None; n],
             seen: vec![Seen::Reports; n],
+            in_doubt: vec![false; n],
             footprints: footprint::Footprints::new(n),
             observed_hist: vec![[0; BUCKETS]; m],
             observed_total: 0,
@@ -487,6 +509,7 @@ impl Attributor {
         self.explain();
         let official = &self.official;
         let observed_hist = &self.observed_hist;
+        let doubt = &self.in_doubt;
         let graph = &self.graph;
         self.tracker.update(
             now,
@@ -500,7 +523,12 @@ impl Attributor {
                     .get(&c)
                     .map(|(s, src)| format!("official status {} ({src})", s.as_str()))
             },
-            |c| observed_hist[c as usize].iter().map(|&n| n as usize).sum(),
+            // How large a component is, for the shadow hold: a dependent in doubt is one
+            // all the same.
+            |c| {
+                let observed: u32 = observed_hist[c as usize].iter().sum();
+                observed as usize + in_doubt(graph, doubt, c)
+            },
         )
     }
 
@@ -534,6 +562,7 @@ impl Attributor {
             self.since[s] = h.since;
             self.symptom[s] = h.symptom;
             self.seen[s] = h.seen();
+            self.in_doubt[s] = h.watched && h.state != State::Unknown && !h.observed();
             if let (true, Some(f)) = (self.impaired[s], h.footprint) {
                 self.footprints.record(s as ServiceIx, f);
             }
@@ -960,6 +989,10 @@ impl Attributor {
                     independent,
                     dependents: cand.observed,
                     dependents_impaired,
+                    dependents_in_doubt: match cand.kind {
+                        CauseKind::Component(c) => in_doubt(&self.graph, &self.in_doubt, c),
+                        CauseKind::Service(_) => 0,
+                    },
                     others: self.observed_total.saturating_sub(cand.observed),
                     others_impaired: impaired_total.saturating_sub(dependents_impaired),
                     symptoms: symptom_counts(explained.iter().map(|&s| self.symptom[s as usize])),

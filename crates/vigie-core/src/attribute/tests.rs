@@ -98,6 +98,7 @@ impl World {
                 incident: None,
                 symptom: None,
                 probes_fail: false,
+                probes_in_doubt: false,
                 footprint: None,
             })
             .collect()
@@ -585,6 +586,7 @@ fn health_since(w: &World, impaired: &[(String, Timestamp)]) -> Vec<ServiceHealt
                 incident: None,
                 symptom: None,
                 probes_fail: false,
+                probes_in_doubt: false,
                 footprint: None,
             },
             None => ServiceHealth {
@@ -594,6 +596,7 @@ fn health_since(w: &World, impaired: &[(String, Timestamp)]) -> Vec<ServiceHealt
                 incident: None,
                 symptom: None,
                 probes_fail: false,
+                probes_in_doubt: false,
                 footprint: None,
             },
         })
@@ -1617,4 +1620,71 @@ fn a_shadowed_claim_waits_for_the_larger_failure_it_may_begin() {
         opened(&out).first().map(|o| o.0.as_str()),
         Some("aws/ap-northeast-1")
     );
+}
+
+/// A dependent whose probe has just failed from one vantage, not confirmed yet, is not
+/// healthy: it counts neither for the component nor against it (the shared example: two of
+/// Fastly's five dependents impaired while two more have a first failed probe).
+#[test]
+fn dependents_whose_probes_have_just_failed_are_not_counted_healthy() {
+    let w = World::new()
+        .component("cdn")
+        .component("cloud")
+        .services("d", 5, &[("cdn", 1.0)])
+        .services("o", 3, &[("cloud", 1.0)]);
+    let imp = vec![("d0".to_string(), t(0)), ("d1".to_string(), t(20))];
+    let run = |doubt: &[&str]| {
+        let mut health = health_since(&w, &imp);
+        for (h, s) in health.iter_mut().zip(&w.topology.services) {
+            h.symptom = h.impaired().then_some(ProbeError::Timeout);
+            h.probes_fail = h.impaired();
+            h.probes_in_doubt = doubt.contains(&s.id.as_str());
+        }
+        let mut a = w.attributor();
+        let out = a.tick(t(40), &health, &mut IncidentIds::default());
+        (opened(&out), first_explanation(&out))
+    };
+    // 2 of 5 dependents impaired, 3 healthy: under the opening threshold.
+    assert!(run(&[]).0.is_empty());
+    // 2 of 3, two more in doubt: named, and the explanation says why the count is 3.
+    let (o, text) = run(&["d2", "d3"]);
+    assert_eq!(o.len(), 1, "{o:?}");
+    assert_eq!(o[0].0, "cdn");
+    assert!(
+        text.starts_with("2 of 3 dependents of cdn impaired (2 more in doubt"),
+        "{text}"
+    );
+    // Doubt about services that do not depend on it changes nothing.
+    assert!(run(&["o0", "o1"]).0.is_empty());
+    // An impaired service is never in doubt: its flag is ignored.
+    assert!(run(&["d0"]).0.is_empty());
+}
+
+/// A dependent in doubt is still a dependent when the shadow hold compares sizes (seed
+/// 72073: a CDN's third dependent had just failed a probe; counted out of the CDN's size,
+/// the cloud its first two share looked larger, and the CDN waited a minute).
+#[test]
+fn a_dependent_in_doubt_still_counts_in_a_component_s_size() {
+    // Three dependents each: two shared, impaired, failing to resolve; the DNS provider's
+    // third in doubt, the database's healthy.
+    let w = World::new()
+        .component_of("dns", ComponentKind::Dns)
+        .component_of("db", ComponentKind::ManagedService)
+        .services("s", 2, &[("dns", 1.0), ("db", 1.0)])
+        .services("t", 1, &[("dns", 1.0)])
+        .services("c", 1, &[("db", 1.0)]);
+    let mut health = health_with_symptoms(
+        &w,
+        &[
+            ("s0".into(), Some(ProbeError::DnsNxdomain)),
+            ("s1".into(), Some(ProbeError::DnsNxdomain)),
+        ],
+    );
+    for (h, s) in health.iter_mut().zip(&w.topology.services) {
+        h.since = Some(t(0));
+        h.probes_in_doubt = s.id == "t0";
+    }
+    let mut a = w.attributor();
+    let out = a.tick(t(10), &health, &mut IncidentIds::default());
+    assert_eq!(opened(&out).first().map(|o| o.0.as_str()), Some("dns"));
 }

@@ -97,6 +97,10 @@ pub struct ServiceHealth {
     /// scenario): how attribution knows it is seen by probes and not by reports alone. Kept
     /// through the recovery hold like the symptom.
     pub probes_fail: bool,
+    /// Not impaired, yet a live vantage's latest probe failed without counting (a fresh
+    /// failure not corroborated yet, a lone vantage short of its extra failure): attribution
+    /// takes such a service as neither healthy nor impaired.
+    pub probes_in_doubt: bool,
     /// While probes fail from some but not all live vantages, the others passing: which ones
     /// (not kept through the recovery hold).
     pub footprint: Option<Footprint>,
@@ -225,6 +229,7 @@ impl Engine {
                 incident: None,
                 symptom: None,
                 probes_fail: false,
+                probes_in_doubt: false,
                 footprint: None,
             })
             .collect();
@@ -667,6 +672,8 @@ impl Engine {
             None => None,
         };
         h.probes_fail = probe.failing > 0 || (slot.state.is_impaired() && h.probes_fail);
+        h.probes_in_doubt = !slot.state.is_impaired()
+            && (probe.failing > 0 || probe.unconfirmed > 0 || probe.corroborable);
         // Where it fails is only what the probes see now: services still in their recovery
         // hold after a regional failure are an arbitrary few, and their old footprints would
         // make them agree on whatever else they share.
