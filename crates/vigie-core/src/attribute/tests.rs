@@ -1662,7 +1662,7 @@ fn dependents_whose_probes_have_just_failed_are_not_counted_healthy() {
 
 /// A dependent in doubt is still a dependent when the shadow hold compares sizes (seed
 /// 72073: a CDN's third dependent had just failed a probe; counted out of the CDN's size,
-/// the cloud its first two share looked larger, and the CDN waited a minute).
+/// the DNS provider its first two share looked larger, and the CDN waited).
 #[test]
 fn a_dependent_in_doubt_still_counts_in_a_component_s_size() {
     // Three dependents each: two shared, impaired, failing to resolve; the DNS provider's
