@@ -229,12 +229,19 @@ pub fn detection_due(elapsed_ms: i64) -> f64 {
     1.0
 }
 
-/// How many dependents of `c` are in doubt ([`ServiceHealth::probes_in_doubt`]).
-fn in_doubt(graph: &DependencyGraph, doubt: &[bool], c: ComponentIx) -> usize {
+/// How many dependents of `c` are in doubt: watched and in a known state, yet not observed
+/// ([`ServiceHealth::probes_in_doubt`]). Counted on demand, for the few components that need
+/// it, rather than kept per service on every tick.
+fn in_doubt<H: HealthView>(graph: &DependencyGraph, health: &[H], c: ComponentIx) -> usize {
     graph
         .dependents(c)
         .iter()
-        .filter(|r| doubt[r.ix as usize])
+        .filter(|r| {
+            health.get(r.ix as usize).is_some_and(|h| {
+                let h = h.health();
+                h.watched && h.state != State::Unknown && !h.observed()
+            })
+        })
         .count()
 }
 
@@ -359,8 +366,6 @@ pub struct Attributor {
     symptom: Vec<Option<ProbeError>>,
     /// How each service's impairment is seen (probes everywhere, somewhere, reports).
     seen: Vec<Seen>,
-    /// Which services are in doubt ([`ServiceHealth::probes_in_doubt`]).
-    in_doubt: Vec<bool>,
     /// Which vantages see each impaired service fail, when only some do.
     footprints: footprint::Footprints,
     /// Per component: histogram of its observed dependents by edge-confidence bucket.
@@ -406,7 +411,6 @@ impl Attributor {
             since: vec![None; n],
             symptom: vec![None; n],
             seen: vec![Seen::Reports; n],
-            in_doubt: vec![false; n],
             footprints: footprint::Footprints::new(n),
             observed_hist: vec![[0; BUCKETS]; m],
             observed_total: 0,
@@ -507,9 +511,13 @@ impl Attributor {
         self.observe(health);
         self.now = now.as_millis();
         self.explain();
+        for cause in &mut self.causes {
+            if let CauseKind::Component(c) = cause.kind {
+                cause.dependents_in_doubt = in_doubt(&self.graph, health, c);
+            }
+        }
         let official = &self.official;
         let observed_hist = &self.observed_hist;
-        let doubt = &self.in_doubt;
         let graph = &self.graph;
         self.tracker.update(
             now,
@@ -527,7 +535,7 @@ impl Attributor {
             // all the same.
             |c| {
                 let observed: u32 = observed_hist[c as usize].iter().sum();
-                observed as usize + in_doubt(graph, doubt, c)
+                observed as usize + in_doubt(graph, health, c)
             },
         )
     }
@@ -562,7 +570,6 @@ impl Attributor {
             self.since[s] = h.since;
             self.symptom[s] = h.symptom;
             self.seen[s] = h.seen();
-            self.in_doubt[s] = h.watched && h.state != State::Unknown && !h.observed();
             if let (true, Some(f)) = (self.impaired[s], h.footprint) {
                 self.footprints.record(s as ServiceIx, f);
             }
@@ -989,10 +996,8 @@ impl Attributor {
                     independent,
                     dependents: cand.observed,
                     dependents_impaired,
-                    dependents_in_doubt: match cand.kind {
-                        CauseKind::Component(c) => in_doubt(&self.graph, &self.in_doubt, c),
-                        CauseKind::Service(_) => 0,
-                    },
+                    // Counted once the causes are known, in `tick`.
+                    dependents_in_doubt: 0,
                     others: self.observed_total.saturating_sub(cand.observed),
                     others_impaired: impaired_total.saturating_sub(dependents_impaired),
                     symptoms: symptom_counts(explained.iter().map(|&s| self.symptom[s as usize])),
