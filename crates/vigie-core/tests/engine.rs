@@ -51,7 +51,17 @@ fn probe(secs: i64, service: &str, vantage: &str, ok: bool) -> Signal {
 }
 
 /// Feeds time-ordered signals, ticking every 10 s, up to `end`; returns all outputs.
-fn run(engine: &mut Engine, mut signals: Vec<Signal>, end: i64) -> Vec<Output> {
+fn run(engine: &mut Engine, signals: Vec<Signal>, end: i64) -> Vec<Output> {
+    run_watching(engine, signals, end, |_, _| {})
+}
+
+/// [`run`], calling `watch` with the engine after each tick.
+fn run_watching(
+    engine: &mut Engine,
+    mut signals: Vec<Signal>,
+    end: i64,
+    mut watch: impl FnMut(i64, &Engine),
+) -> Vec<Output> {
     signals.sort_by_key(|s| s.at());
     let mut out = Vec::new();
     let mut i = 0;
@@ -62,6 +72,7 @@ fn run(engine: &mut Engine, mut signals: Vec<Signal>, end: i64) -> Vec<Output> {
             i += 1;
         }
         out.extend(engine.tick(at(t)));
+        watch(t, engine);
         t += 10;
     }
     out
@@ -741,22 +752,15 @@ fn a_first_failed_probe_puts_a_healthy_service_in_doubt() {
             signals.push(probe(m * 60 + 5 * k as i64, "api", v, ok));
         }
     }
-    signals.sort_by_key(|s| s.at());
     let mut in_doubt = Vec::new();
-    let mut i = 0;
-    for t in (0..=600).step_by(10) {
-        while i < signals.len() && signals[i].at() <= at(t) {
-            engine.ingest(signals[i].clone());
-            i += 1;
-        }
-        engine.tick(at(t));
+    run_watching(&mut engine, signals, 600, |t, engine| {
         let h = &engine.health()[0];
         assert!(
             !h.state.is_impaired(),
             "a lone vantage's two failures impair nothing"
         );
         in_doubt.push((t, h.probes_in_doubt));
-    }
+    });
     let doubt = |t: i64| in_doubt.iter().find(|(s, _)| *s == t).map(|(_, d)| *d);
     assert_eq!(doubt(290), Some(false));
     assert_eq!(doubt(300), Some(true), "{in_doubt:?}");

@@ -231,16 +231,24 @@ pub fn detection_due(elapsed_ms: i64) -> f64 {
 
 /// How many dependents of `c` are in doubt: watched and in a known state, yet not observed
 /// ([`ServiceHealth::probes_in_doubt`]). Counted on demand, for the few components that need
-/// it, rather than kept per service on every tick.
-fn in_doubt<H: HealthView>(graph: &DependencyGraph, health: &[H], c: ComponentIx) -> usize {
+/// it, rather than kept per service on every tick; `observed` (the attributor's own flags)
+/// passes over the many observed dependents without reading their health.
+fn in_doubt<H: HealthView>(
+    graph: &DependencyGraph,
+    observed: &[bool],
+    health: &[H],
+    c: ComponentIx,
+) -> usize {
     graph
         .dependents(c)
         .iter()
         .filter(|r| {
-            health.get(r.ix as usize).is_some_and(|h| {
-                let h = h.health();
-                h.watched && h.state != State::Unknown && !h.observed()
-            })
+            let s = r.ix as usize;
+            !observed.get(s).copied().unwrap_or(true)
+                && health.get(s).is_some_and(|h| {
+                    let h = h.health();
+                    h.watched && h.state != State::Unknown && h.probes_in_doubt
+                })
         })
         .count()
 }
@@ -513,11 +521,12 @@ impl Attributor {
         self.explain();
         for cause in &mut self.causes {
             if let CauseKind::Component(c) = cause.kind {
-                cause.dependents_in_doubt = in_doubt(&self.graph, health, c);
+                cause.dependents_in_doubt = in_doubt(&self.graph, &self.observed, health, c);
             }
         }
         let official = &self.official;
         let observed_hist = &self.observed_hist;
+        let observed = &self.observed;
         let graph = &self.graph;
         self.tracker.update(
             now,
@@ -534,8 +543,8 @@ impl Attributor {
             // How large a component is, for the shadow hold: a dependent in doubt is one
             // all the same.
             |c| {
-                let observed: u32 = observed_hist[c as usize].iter().sum();
-                observed as usize + in_doubt(graph, health, c)
+                let counted: u32 = observed_hist[c as usize].iter().sum();
+                counted as usize + in_doubt(graph, observed, health, c)
             },
         )
     }
