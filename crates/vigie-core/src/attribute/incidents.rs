@@ -102,7 +102,8 @@ impl IncidentTracker {
         health: &[H],
         ids: &mut IncidentIds,
         official: impl Fn(ComponentIx) -> Option<String>,
-        known_dependents: impl Fn(ComponentIx) -> usize,
+        observed_dependents: impl Fn(ComponentIx) -> usize,
+        in_doubt_dependents: impl Fn(ComponentIx) -> usize,
     ) -> Vec<Output> {
         let mut out = Vec::new();
         // Forget judgements once their services have recovered: from here on this tick, a
@@ -212,7 +213,7 @@ impl IncidentTracker {
             let CauseKind::Component(c) = cause.kind else {
                 continue;
             };
-            let explanation = explain(graph, cause, official(c));
+            let explanation = explain(graph, cause, official(c), in_doubt_dependents(c));
             let inc = &mut self.open[i];
             inc.last_supported = now;
             let mut grown = false;
@@ -275,13 +276,19 @@ impl IncidentTracker {
                     });
                     continue;
                 }
-            } else if shadowed(graph, c, &services, &known_dependents, params)
-                && latest_onset(&services, health)
-                    .is_some_and(|t| now.millis_since(t) < params.shadow_hold_ms)
+            } else if shadowed(
+                graph,
+                c,
+                &services,
+                &observed_dependents,
+                &in_doubt_dependents,
+                params,
+            ) && latest_onset(&services, health)
+                .is_some_and(|t| now.millis_since(t) < params.shadow_hold_ms)
             {
                 continue;
             }
-            let explanation = explain(graph, cause, official(c));
+            let explanation = explain(graph, cause, official(c), in_doubt_dependents(c));
             let id = ids.allocate();
             out.push(Output::IncidentOpened {
                 at: now,
@@ -376,14 +383,17 @@ fn thin<H: HealthView>(services: &[ServiceIx], health: &[H], params: &Attributio
 }
 
 /// A claim on no more than `min_services` services that all also rely on a larger component
-/// unrelated to `c` (more dependents watched in a known state, observed or in doubt, neither
-/// within `c` nor containing it): they may be the first dependents of that component's
-/// failure, just beginning (docs/attribution.md, "A shadowed claim waits").
+/// unrelated to `c` (more dependents, neither within `c` nor containing it): they may be the
+/// first dependents of that component's failure, just beginning (docs/attribution.md, "A
+/// shadowed claim waits"). A component's size counts its `observed` dependents and those
+/// `in_doubt`: a dependent that has just failed a probe is one all the same. The doubt of a
+/// larger component is counted only when its observed dependents alone do not settle it.
 fn shadowed(
     graph: &DependencyGraph,
     c: ComponentIx,
     services: &[ServiceIx],
-    known: impl Fn(ComponentIx) -> usize,
+    observed: impl Fn(ComponentIx) -> usize,
+    in_doubt: impl Fn(ComponentIx) -> usize,
     params: &AttributionParams,
 ) -> bool {
     if services.len() > params.min_services {
@@ -392,13 +402,16 @@ fn shadowed(
     let Some((&first, rest)) = services.split_first() else {
         return false;
     };
-    let own = known(c);
+    let own = observed(c) + in_doubt(c);
     graph.component_closure(first).iter().any(|reach| {
         let r = reach.ix;
         !graph.is_within(r, c)
             && !graph.is_within(c, r)
             && rest.iter().all(|&s| graph.relies_on(s, r))
-            && known(r) > own
+            && {
+                let seen = observed(r);
+                seen > own || seen + in_doubt(r) > own
+            }
     })
 }
 
@@ -447,8 +460,14 @@ fn ids_of(graph: &DependencyGraph, services: &[ServiceIx]) -> Vec<String> {
 /// dependents it explains when not all (the others are stale, late or another cause's), plus
 /// the estimated share hit when the failure is partial, the errors the explained services'
 /// probes see (and how many of them do not fit this kind of failure), how many of them fail
-/// from the same few vantages, and the official status when one is known.
-pub fn explain(graph: &DependencyGraph, cause: &Cause, official: Option<String>) -> String {
+/// from the same few vantages, the official status when one is known, and how many
+/// dependents were left out of the count because they are `in_doubt`.
+pub fn explain(
+    graph: &DependencyGraph,
+    cause: &Cause,
+    official: Option<String>,
+    in_doubt: usize,
+) -> String {
     let name = match cause.kind {
         CauseKind::Component(c) => graph.component(c).id.as_str(),
         CauseKind::Service(s) => graph.service_id(s),
@@ -465,7 +484,7 @@ pub fn explain(graph: &DependencyGraph, cause: &Cause, official: Option<String>)
     } else {
         String::new()
     };
-    let in_doubt = match cause.dependents_in_doubt {
+    let in_doubt = match in_doubt {
         0 => String::new(),
         n => format!(" ({n} more in doubt: a probe failed, not confirmed yet)"),
     };

@@ -230,9 +230,11 @@ pub fn detection_due(elapsed_ms: i64) -> f64 {
 }
 
 /// How many dependents of `c` are in doubt: watched and in a known state, yet not observed
-/// ([`ServiceHealth::probes_in_doubt`]). Counted on demand, for the few components that need
-/// it, rather than kept per service on every tick; `observed` (the attributor's own flags)
-/// passes over the many observed dependents without reading their health.
+/// ([`ServiceHealth::probes_in_doubt`]). Counted on demand, for the components of incidents
+/// being explained and of claims being held, rather than kept per service on every tick or
+/// counted for every cause (either cost the bench's CDN outage 10–15%); `observed` (the
+/// attributor's own flags) passes over the many observed dependents without reading their
+/// health.
 fn in_doubt<H: HealthView>(
     graph: &DependencyGraph,
     observed: &[bool],
@@ -278,9 +280,6 @@ pub struct Cause {
     /// Observed dependents, and how many of them are impaired (explained or not).
     pub dependents: usize,
     pub dependents_impaired: usize,
-    /// Dependents left out of `dependents` because a probe of theirs failed without counting
-    /// yet ([`ServiceHealth::probes_in_doubt`]); 0 for a service cause (never an incident).
-    pub dependents_in_doubt: usize,
     /// Observed services that do not depend on it, and how many are impaired.
     pub others: usize,
     pub others_impaired: usize,
@@ -519,11 +518,6 @@ impl Attributor {
         self.observe(health);
         self.now = now.as_millis();
         self.explain();
-        for cause in &mut self.causes {
-            if let CauseKind::Component(c) = cause.kind {
-                cause.dependents_in_doubt = in_doubt(&self.graph, &self.observed, health, c);
-            }
-        }
         let official = &self.official;
         let observed_hist = &self.observed_hist;
         let observed = &self.observed;
@@ -540,12 +534,11 @@ impl Attributor {
                     .get(&c)
                     .map(|(s, src)| format!("official status {} ({src})", s.as_str()))
             },
-            // How large a component is, for the shadow hold: a dependent in doubt is one
-            // all the same.
             |c| {
                 let counted: u32 = observed_hist[c as usize].iter().sum();
-                counted as usize + in_doubt(graph, observed, health, c)
+                counted as usize
             },
+            |c| in_doubt(graph, observed, health, c),
         )
     }
 
@@ -1005,8 +998,6 @@ impl Attributor {
                     independent,
                     dependents: cand.observed,
                     dependents_impaired,
-                    // Counted once the causes are known, in `tick`.
-                    dependents_in_doubt: 0,
                     others: self.observed_total.saturating_sub(cand.observed),
                     others_impaired: impaired_total.saturating_sub(dependents_impaired),
                     symptoms: symptom_counts(explained.iter().map(|&s| self.symptom[s as usize])),
