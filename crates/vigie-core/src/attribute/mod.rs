@@ -90,9 +90,16 @@ impl HealthView for crate::engine::ServiceHealth {
 impl ServiceHealth {
     /// Watched, in a known state and not in doubt: evidence either way.
     pub fn observed(&self) -> bool {
+        self.watched && self.state != State::Unknown && !self.in_doubt()
+    }
+
+    /// Watched and in a known state, not impaired, yet a probe of its has just failed
+    /// without counting ([`ServiceHealth::probes_in_doubt`]): evidence neither way.
+    pub fn in_doubt(&self) -> bool {
         self.watched
             && self.state != State::Unknown
-            && (self.state.is_impaired() || !self.probes_in_doubt)
+            && !self.state.is_impaired()
+            && self.probes_in_doubt
     }
 
     pub fn impaired(&self) -> bool {
@@ -229,8 +236,7 @@ pub fn detection_due(elapsed_ms: i64) -> f64 {
     1.0
 }
 
-/// How many dependents of `c` are in doubt: watched and in a known state, yet not observed
-/// ([`ServiceHealth::probes_in_doubt`]). Counted on demand, for the components of incidents
+/// How many dependents of `c` are in doubt ([`ServiceHealth::in_doubt`]). Counted on demand, for the components of incidents
 /// being explained and of claims being held, rather than kept per service on every tick or
 /// counted for every cause (either cost the bench's CDN outage 10–15%); `observed` (the
 /// attributor's own flags) passes over the many observed dependents without reading their
@@ -247,10 +253,7 @@ fn in_doubt<H: HealthView>(
         .filter(|r| {
             let s = r.ix as usize;
             !observed.get(s).copied().unwrap_or(true)
-                && health.get(s).is_some_and(|h| {
-                    let h = h.health();
-                    h.watched && h.state != State::Unknown && h.probes_in_doubt
-                })
+                && health.get(s).is_some_and(|h| h.health().in_doubt())
         })
         .count()
 }
@@ -534,10 +537,7 @@ impl Attributor {
                     .get(&c)
                     .map(|(s, src)| format!("official status {} ({src})", s.as_str()))
             },
-            |c| {
-                let counted: u32 = observed_hist[c as usize].iter().sum();
-                counted as usize
-            },
+            |c| observed_hist[c as usize].iter().map(|&n| n as usize).sum(),
             |c| in_doubt(graph, observed, health, c),
         )
     }
