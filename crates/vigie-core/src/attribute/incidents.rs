@@ -17,9 +17,11 @@
 //! - **Update** (`incident_updated`) when the component changes, the confidence moves by at
 //!   least `confidence_step` since last reported, or new services join (the list only grows).
 //! - **A thin claim waits**: a new incident resting on no more than `min_services` services, at
-//!   least one of them seen by reports alone, opens only once the same component has been
-//!   the tick's fresh cause for `thin_hold_ms` without a break (more services open it at
-//!   once).
+//!   least one of them seen by reports alone, one of them relying on a larger unrelated
+//!   component, opens only once the same component has been the tick's fresh cause for
+//!   `thin_hold_ms` without a break (more services open it at once). With no larger
+//!   component behind its services, no larger failure can show itself in the meantime: it
+//!   opens at once.
 //! - **A shadowed claim waits**: a new incident on no more than `min_services` services that
 //!   all also rely on a larger unrelated component opens only once the last of them has been
 //!   impaired for `shadow_hold_ms` (they may be that component's first failing dependents).
@@ -264,7 +266,8 @@ impl IncidentTracker {
                 .collect();
             services.sort_unstable();
             services.dedup();
-            if thin(&services, health, params) {
+            let larger = larger_than(graph, c, &observed_dependents, &in_doubt_dependents);
+            if thin(&services, health, params) && overshadowed(graph, &services, &larger) {
                 let since = was_held
                     .iter()
                     .find(|h| h.component == c)
@@ -276,15 +279,9 @@ impl IncidentTracker {
                     });
                     continue;
                 }
-            } else if shadowed(
-                graph,
-                c,
-                &services,
-                &observed_dependents,
-                &in_doubt_dependents,
-                params,
-            ) && latest_onset(&services, health)
-                .is_some_and(|t| now.millis_since(t) < params.shadow_hold_ms)
+            } else if shadowed(graph, &services, &larger, params)
+                && latest_onset(&services, health)
+                    .is_some_and(|t| now.millis_since(t) < params.shadow_hold_ms)
             {
                 continue;
             }
@@ -383,17 +380,12 @@ fn thin<H: HealthView>(services: &[ServiceIx], health: &[H], params: &Attributio
 }
 
 /// A claim on no more than `min_services` services that all also rely on a larger component
-/// unrelated to `c` (more dependents, neither within `c` nor containing it): they may be the
-/// first dependents of that component's failure, just beginning (docs/attribution.md, "A
-/// shadowed claim waits"). A component's size counts its `observed` dependents and those
-/// `in_doubt`: a dependent that has just failed a probe is one all the same. The doubt of a
-/// larger component is counted only when its observed dependents alone do not settle it.
+/// unrelated to `c`: they may be the first dependents of that component's failure, just
+/// beginning (docs/attribution.md, "A shadowed claim waits").
 fn shadowed(
     graph: &DependencyGraph,
-    c: ComponentIx,
     services: &[ServiceIx],
-    observed: impl Fn(ComponentIx) -> usize,
-    in_doubt: impl Fn(ComponentIx) -> usize,
+    larger: &impl Fn(ComponentIx) -> bool,
     params: &AttributionParams,
 ) -> bool {
     if services.len() > params.min_services {
@@ -402,17 +394,47 @@ fn shadowed(
     let Some((&first, rest)) = services.split_first() else {
         return false;
     };
-    let own = observed(c) + in_doubt(c);
-    graph.component_closure(first).iter().any(|reach| {
-        let r = reach.ix;
-        !graph.is_within(r, c)
-            && !graph.is_within(c, r)
-            && rest.iter().all(|&s| graph.relies_on(s, r))
-            && {
-                let seen = observed(r);
-                seen > own || seen + in_doubt(r) > own
-            }
+    graph
+        .component_closure(first)
+        .iter()
+        .any(|reach| rest.iter().all(|&s| graph.relies_on(s, reach.ix)) && larger(reach.ix))
+}
+
+/// Some service of the claim also relies on a larger component unrelated to `c`, whose
+/// failure may be beginning behind it (docs/attribution.md, "A thin claim waits"). When none
+/// does, `c` is the largest failure its services can show.
+fn overshadowed(
+    graph: &DependencyGraph,
+    services: &[ServiceIx],
+    larger: &impl Fn(ComponentIx) -> bool,
+) -> bool {
+    services.iter().any(|&s| {
+        graph
+            .component_closure(s)
+            .iter()
+            .any(|reach| larger(reach.ix))
     })
+}
+
+/// Whether a component is unrelated to `c` (neither within it nor containing it) and has more
+/// dependents. A component's size counts its `observed` dependents and those `in_doubt`: a
+/// dependent that has just failed a probe is one all the same. The other component's doubt
+/// is counted only when its observed dependents alone do not settle it, and `c`'s own size
+/// only once something asks.
+fn larger_than<'a>(
+    graph: &'a DependencyGraph,
+    c: ComponentIx,
+    observed: &'a impl Fn(ComponentIx) -> usize,
+    in_doubt: &'a impl Fn(ComponentIx) -> usize,
+) -> impl Fn(ComponentIx) -> bool + 'a {
+    let own = std::cell::OnceCell::new();
+    move |r| {
+        !graph.is_within(r, c) && !graph.is_within(c, r) && {
+            let own = *own.get_or_init(|| observed(c) + in_doubt(c));
+            let seen = observed(r);
+            seen > own || seen + in_doubt(r) > own
+        }
+    }
 }
 
 /// When the last of `services` turned impaired.

@@ -1548,6 +1548,38 @@ fn a_thin_claim_waits_for_what_else_may_be_unfolding() {
 }
 
 #[test]
+fn a_thin_claim_with_nothing_larger_behind_it_opens_at_once() {
+    // Seed 430002's shape: a small world's CDN and two of its three dependents, seen by
+    // reports alone, which rely on nothing else. No larger failure can show itself behind
+    // them, so holding the claim would only delay the name.
+    let w = cloud_world()
+        .component("widget")
+        .component("widget-dns")
+        .services("wd", 2, &[("widget", 1.0)])
+        .services("wn", 1, &[("widget", 1.0), ("widget-dns", 1.0)]);
+    let start = [("wd0", 0), ("wn0", 0)];
+    let reported = health_seen_since(&w, &start, &["wd0", "wn0"]);
+    let out = w
+        .attributor()
+        .tick(t(30), &reported, &mut IncidentIds::default());
+    assert_eq!(
+        opened(&out).first().map(|o| o.0.as_str()),
+        Some("widget"),
+        "{out:?}"
+    );
+
+    // The same claim with a larger component behind one of its services waits (the test
+    // above has the whole story).
+    let w = w.services("wf", 1, &[("widget", 1.0), ("fastly", 1.0)]);
+    let start = [("wd0", 0), ("wf0", 0)];
+    let reported = health_seen_since(&w, &start, &["wd0", "wf0"]);
+    let out = w
+        .attributor()
+        .tick(t(30), &reported, &mut IncidentIds::default());
+    assert!(opened(&out).is_empty(), "{out:?}");
+}
+
+#[test]
 fn a_shadowed_claim_waits_for_the_larger_failure_it_may_begin() {
     // Seed 109010's shape: the first two dependents of a partial CDN failure seen by probes
     // are two of a small region's three dependents. The region is the better fit at that
