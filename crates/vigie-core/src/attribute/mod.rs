@@ -141,8 +141,9 @@ pub struct AttributionParams {
     /// persists").
     pub open_incident_cost: f64,
     /// A thin claim (no more than `min_services` explained services, at least one of them
-    /// seen by reports alone) opens only once it has been the tick's cause for this long
-    /// (docs/attribution.md, "A thin claim waits").
+    /// seen by reports alone, one of them relying on a larger unrelated component) opens
+    /// only once it has been the tick's cause for this long (docs/attribution.md, "A thin
+    /// claim waits").
     pub thin_hold_ms: i64,
     /// A claim on no more than `min_services` services that all also rely on a larger
     /// unrelated component opens only once the last of them has been impaired this long
