@@ -1549,9 +1549,9 @@ fn a_thin_claim_waits_for_what_else_may_be_unfolding() {
 
 #[test]
 fn a_thin_claim_with_nothing_larger_behind_it_opens_at_once() {
-    // Seed 430002's shape: a small world's CDN and two of its three dependents, seen by
-    // reports alone, which rely on nothing else. No larger failure can show itself behind
-    // them, so holding the claim would only delay the name.
+    // Seed 430002's shape: a small world's CDN and two of its three dependents, which rely
+    // on nothing else, one of them seen by reports alone (here both). No larger failure can
+    // show itself behind them, so holding the claim would only delay the name.
     let w = cloud_world()
         .component("widget")
         .component("widget-dns")
