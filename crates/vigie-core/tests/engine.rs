@@ -771,3 +771,54 @@ fn a_first_failed_probe_puts_a_healthy_service_in_doubt() {
     assert_eq!(doubt(480), Some(false), "{in_doubt:?}");
     assert_eq!(doubt(600), Some(false));
 }
+
+/// During fastly's outage, users of a service that does not use fastly report in sympathy: a
+/// report-only surge from a dozen people does not make it degraded then, though it would on
+/// a quiet day; a surge from more people than the storm's minimum still does.
+#[test]
+fn a_thin_report_only_surge_during_a_storm_elsewhere_is_sympathy() {
+    let ids = ["s0", "s1", "s2", "q0", "q1", "q2", "q3", "q4", "q5", "q6"];
+    let run_with = |storm: bool, reporters: i64| {
+        let mut topology = topology(&ids);
+        topology.services.push(ServiceSpec {
+            id: "blog".into(),
+            name: "blog".into(),
+            depends_on: vec![Dependency::declared("linode")],
+        });
+        let mut engine = Engine::new(topology, EngineParams::default());
+        let mut signals = quiet_history("blog", 2);
+        for m in 0..30i64 {
+            for (k, v) in ["paris", "tokyo", "ohio"].iter().enumerate() {
+                for id in ids {
+                    let failing = storm && id.starts_with('s') && m >= 10;
+                    signals.push(probe(m * 60 + k as i64 * 2, id, v, !failing));
+                }
+            }
+        }
+        // From minute 15, `reporters` distinct people report blog within two minutes.
+        for i in 0..reporters {
+            let t = 15 * 60 + i * 120 / reporters;
+            signals.push(report(t, "blog", Some(format!("p{i}"))));
+        }
+        run(&mut engine, signals, 30 * 60)
+    };
+    let blog_impaired = |out: &[Output]| {
+        out.iter().any(|o| {
+            matches!(o, Output::ServiceState { service, state, .. }
+                if service == "blog" && state.is_impaired())
+        })
+    };
+    let out = run_with(true, 12);
+    assert!(
+        out.iter().any(|o| matches!(
+            o,
+            Output::IncidentOpened { scope: Scope::Component, component: Some(c), .. } if c == "fastly"
+        )),
+        "{out:?}"
+    );
+    assert!(!blog_impaired(&out), "{out:#?}");
+    let quiet = run_with(false, 12);
+    assert!(blog_impaired(&quiet), "{quiet:#?}");
+    let crowd = run_with(true, 30);
+    assert!(blog_impaired(&crowd), "{crowd:#?}");
+}

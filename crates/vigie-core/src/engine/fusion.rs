@@ -14,6 +14,7 @@
 //! | operational | O major/partial/degraded | degraded | the provider itself reports a problem |
 //! | operational | otherwise | operational | probes pass (a mere surge is contradicted) |
 //! | unknown | R overwhelming | major_outage | reports alone, overwhelming |
+//! | unknown | R surge, storm elsewhere, < storm minimum | O's state, else operational | too few reporters to stand during another component's outage (sympathy) |
 //! | unknown | R surge | degraded | reports alone: users report problems |
 //! | unknown | O major_outage | major_outage | official status, nothing contradicts it |
 //! | unknown | O partial/degraded | degraded | official status, nothing contradicts it |
@@ -24,6 +25,12 @@
 //! overwhelming for [`FusionParams::contradicted_surge_hold_ms`] (sympathy surges during
 //! other services' outages are overwhelming but short and contradicted by the probes); with
 //! fewer passing vantages it counts at once.
+//!
+//! "Storm elsewhere": attribution blames a component this service does not depend on (an
+//! open component incident). A report-only surge then needs
+//! [`FusionParams::storm_min_reporters`] distinct reporters instead of the detector's minimum:
+//! during a provider's outage users of unrelated services report in sympathy, and a thin
+//! surge without a probe to check it is more often that than an outage of its own.
 //!
 //! `elevated` reports never change a state on their own, and neither does a `surge` while the
 //! service has less than [`FusionParams::report_warmup_minutes`] of report history (it counts
@@ -52,6 +59,10 @@ pub struct FusionParams {
     /// How long an overwhelming surge must last before it makes a service `degraded`
     /// against probes that pass from at least two live vantages.
     pub contradicted_surge_hold_ms: i64,
+    /// Distinct reporters (in the surging window) a report-only `surge` needs to make a
+    /// service `degraded` while attribution blames a component the service does not depend
+    /// on. Outside such a storm the detector's own minimum (10 by default) applies.
+    pub storm_min_reporters: u32,
 }
 
 impl Default for FusionParams {
@@ -61,6 +72,7 @@ impl Default for FusionParams {
             incident_resolve_hold_ms: 10 * MINUTE_MS,
             report_warmup_minutes: 30.0,
             contradicted_surge_hold_ms: 10 * MINUTE_MS,
+            storm_min_reporters: 15,
         }
     }
 }
@@ -77,6 +89,7 @@ pub enum Rule {
     ProbesPass,
     ReportsOverwhelming,
     ReportsSurge,
+    ReportsSympathy,
     Official,
     ReportsNormal,
     NoData,
@@ -98,6 +111,11 @@ pub struct Evidence<'a> {
     /// The neighbour that turned impaired moments ago, the component they share and how many
     /// seconds ago (named when the probe verdict leaned on it).
     pub neighbour: Option<(&'a str, &'a str, i64)>,
+    /// A component attribution blames while this service depends on none of the blamed
+    /// components and is not impaired: a storm elsewhere, during which its users report in
+    /// sympathy (the engine leaves it `None` for an impaired service, so a storm never ends
+    /// an impairment already on).
+    pub storm: Option<&'a str>,
     pub params: &'a FusionParams,
 }
 
@@ -106,6 +124,11 @@ impl Evidence<'_> {
     /// two live vantages pass, else only once it has lasted the hold.
     fn surge_beats_passing_probes(&self) -> bool {
         self.probe.live < 2 || self.overwhelming_for_ms >= self.params.contradicted_surge_hold_ms
+    }
+
+    /// Whether a report-only surge is too thin to stand during a storm elsewhere.
+    fn sympathy_suspected(&self) -> bool {
+        self.storm.is_some() && self.surge.observed < self.params.storm_min_reporters
     }
 }
 
@@ -138,6 +161,10 @@ pub fn fuse(e: &Evidence<'_>) -> (State, Rule) {
         State::Operational => (State::Operational, Rule::ProbesPass),
         State::Unknown => match r {
             SurgeLevel::Overwhelming => (State::MajorOutage, Rule::ReportsOverwhelming),
+            SurgeLevel::Surge if e.sympathy_suspected() => match official_state(e.official) {
+                Some(s) => (s, Rule::Official),
+                None => (State::Operational, Rule::ReportsSympathy),
+            },
             SurgeLevel::Surge => (State::Degraded, Rule::ReportsSurge),
             _ => match official_state(e.official) {
                 Some(s) => (s, Rule::Official),
@@ -210,6 +237,14 @@ pub fn describe(rule: Rule, e: &Evidence<'_>) -> String {
             "users report problems: {} (no live probes)",
             describe_reports(e.surge)
         ),
+        Rule::ReportsSympathy => format!(
+            "users report problems ({}) but fewer than the {} a surge needs without live \
+             probes while {}, which this service does not depend on, is failing: likely \
+             sympathy reports",
+            describe_reports(e.surge),
+            e.params.storm_min_reporters,
+            e.storm.unwrap_or("a provider"),
+        ),
         Rule::Official => format!(
             "official status {} (no live probes)",
             e.official.map_or("unknown", |o| o.as_str())
@@ -224,6 +259,7 @@ pub fn describe(rule: Rule, e: &Evidence<'_>) -> String {
             | Rule::ReportsCorroborateProbe
             | Rule::ReportsOverwhelming
             | Rule::ReportsSurge
+            | Rule::ReportsSympathy
     );
     if !reports_named && e.surge.level >= SurgeLevel::Elevated {
         let level = match e.surge.level {
@@ -311,6 +347,7 @@ mod tests {
                 overwhelming_for_ms: HOUR_MS,
                 upstream: None,
                 neighbour: None,
+                storm: None,
                 params: &FusionParams::default(),
             };
             let (got, rule) = fuse(&e);
@@ -327,6 +364,7 @@ mod tests {
             overwhelming_for_ms: 9 * MINUTE_MS,
             upstream: None,
             neighbour: None,
+            storm: None,
             params: &FusionParams::default(),
         };
         assert_eq!(fuse(&young).0, State::Operational);
@@ -352,6 +390,7 @@ mod tests {
                 overwhelming_for_ms: HOUR_MS,
                 upstream: None,
                 neighbour: None,
+                storm: None,
                 params: &FusionParams::default(),
             };
             assert_eq!(fuse(&e).0, want, "{r:?}");
@@ -365,6 +404,7 @@ mod tests {
             overwhelming_for_ms: HOUR_MS,
             upstream: None,
             neighbour: None,
+            storm: None,
             params: &FusionParams::default(),
         };
         assert_eq!(fuse(&e).0, State::Unknown);
@@ -388,6 +428,7 @@ mod tests {
             overwhelming_for_ms: HOUR_MS,
             upstream: None,
             neighbour: None,
+            storm: None,
             params: &FusionParams::default(),
         };
         let text = describe(fuse(&e).1, &e);
@@ -395,5 +436,71 @@ mod tests {
             text,
             "probes fail from 2 of 3 vantages (http_status); reports surging: 120 reporters in 3 min against 3.0 expected; official status degraded"
         );
+    }
+
+    #[test]
+    fn a_thin_report_only_surge_during_a_storm_elsewhere_is_sympathy() {
+        let pv = probes(State::Unknown);
+        let params = FusionParams::default();
+        let evidence = |sv, storm, official| Evidence {
+            probe: &pv,
+            surge: sv,
+            official,
+            has_reports: true,
+            overwhelming_for_ms: 0,
+            upstream: None,
+            neighbour: None,
+            storm,
+            params: &params,
+        };
+        let thin = SurgeVerdict {
+            observed: params.storm_min_reporters - 1,
+            ..surge(SurgeLevel::Surge)
+        };
+        let enough = SurgeVerdict {
+            observed: params.storm_min_reporters,
+            ..surge(SurgeLevel::Surge)
+        };
+        let fastly = Some("fastly");
+        // Without a storm the detector's own minimum stands.
+        assert_eq!(
+            fuse(&evidence(&thin, None, None)),
+            (State::Degraded, Rule::ReportsSurge)
+        );
+        let e = evidence(&thin, fastly, None);
+        assert_eq!(fuse(&e), (State::Operational, Rule::ReportsSympathy));
+        assert_eq!(
+            describe(fuse(&e).1, &e),
+            "users report problems (14 reporters in 3 min against 3.0 expected) but fewer than \
+             the 15 a surge needs without live probes while fastly, which this service does not \
+             depend on, is failing: likely sympathy reports"
+        );
+        assert_eq!(
+            fuse(&evidence(&enough, fastly, None)),
+            (State::Degraded, Rule::ReportsSurge)
+        );
+        // The service's own official status still counts, and so does an overwhelming surge.
+        assert_eq!(
+            fuse(&evidence(&thin, fastly, Some(OfficialStatus::MajorOutage))),
+            (State::MajorOutage, Rule::Official)
+        );
+        let flood = SurgeVerdict {
+            observed: 12,
+            ..surge(SurgeLevel::Overwhelming)
+        };
+        assert_eq!(
+            fuse(&evidence(&flood, fastly, None)),
+            (State::MajorOutage, Rule::ReportsOverwhelming)
+        );
+        // Live probes decide as before: a surge corroborates one fresh failure.
+        let one_fresh = ProbeVerdict {
+            unconfirmed: 1,
+            ..probes(State::Operational)
+        };
+        let e = Evidence {
+            probe: &one_fresh,
+            ..evidence(&thin, fastly, None)
+        };
+        assert_eq!(fuse(&e), (State::Degraded, Rule::ReportsCorroborateProbe));
     }
 }

@@ -519,6 +519,16 @@ impl Engine {
             overwhelming_for_ms: slot.overwhelming_since.map_or(0, |t| now.millis_since(t)),
             upstream,
             neighbour,
+            // Only for entering an impairment: a storm does not end one already on. A service
+            // with a surge is due every tick (below), so it sees a storm begin or end at once.
+            storm: match upstream {
+                Some(_) => None,
+                None if slot.state.is_impaired() => None,
+                None => self
+                    .upstream
+                    .any_blamed()
+                    .and_then(|c| Some(graph?.component(c).id.as_str())),
+            },
             params: &params.fusion,
         };
         let (candidate, rule) = fusion::fuse(&evidence);

@@ -28,6 +28,11 @@ impl Upstream {
         }
     }
 
+    /// A blamed component (the first by index), if any is blamed.
+    pub fn any_blamed(&self) -> Option<ComponentIx> {
+        self.blamed.first().copied()
+    }
+
     /// The blamed component `service` depends on.
     pub fn of(&self, service: usize) -> Option<ComponentIx> {
         self.of_service.get(service).copied().flatten()
