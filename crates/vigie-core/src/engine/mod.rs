@@ -460,10 +460,8 @@ impl Engine {
     fn evaluate(&mut self, ix: usize, now: Timestamp, out: &mut Vec<Output>) {
         let params = &self.params;
         let graph = self.attributor.as_ref().map(|a| a.graph());
-        let upstream = self
-            .upstream
-            .of(ix)
-            .and_then(|c| Some(graph?.component(c).id.as_str()));
+        let component_id = |c| Some(graph?.component(c).id.as_str());
+        let upstream = self.upstream.of(ix).and_then(component_id);
         // The neighbour matters to a verdict about to be recomputed, or to one that leaned on
         // it (its cause names it).
         let probes = &self.services[ix].probes;
@@ -524,10 +522,7 @@ impl Engine {
             storm: match upstream {
                 Some(_) => None,
                 None if slot.state.is_impaired() => None,
-                None => self
-                    .upstream
-                    .any_blamed()
-                    .and_then(|c| Some(graph?.component(c).id.as_str())),
+                None => self.upstream.any_blamed().and_then(component_id),
             },
             params: &params.fusion,
         };
