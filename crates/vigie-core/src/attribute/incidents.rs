@@ -19,9 +19,11 @@
 //! - **A thin claim waits**: a new incident resting on no more than `min_services` services, at
 //!   least one of them seen by reports alone, one of them relying on a larger unrelated
 //!   component, opens only once the same component has been the tick's fresh cause for
-//!   `thin_hold_ms` without a break (more services open it at once). With no larger
-//!   component behind its services, no larger failure can show itself in the meantime: it
-//!   opens at once.
+//!   `thin_hold_ms` without a break (more services open it at once), when its services all
+//!   share that larger component or another component incident is open (a storm). With no
+//!   larger component behind its services, no larger failure can show itself in the
+//!   meantime: it opens at once; outside a storm, with only one service behind a larger
+//!   component, it opens at once too.
 //! - **A shadowed claim waits**: a new incident on no more than `min_services` services that
 //!   all also rely on a larger unrelated component opens only once the last of them has been
 //!   impaired for `shadow_hold_ms` (they may be that component's first failing dependents).
@@ -267,7 +269,14 @@ impl IncidentTracker {
             services.sort_unstable();
             services.dedup();
             let larger = larger_than(graph, c, &observed_dependents, &in_doubt_dependents);
-            if thin(&services, health, params) && overshadowed(graph, &services, &larger) {
+            let all_shadowed = shadowed(graph, &services, &larger, params);
+            // A thin claim waits for a larger failure behind it to show itself only where one
+            // is likely: its services all share the larger component, or a storm is on (another
+            // component incident open), when coincidences are several times as frequent.
+            if thin(&services, health, params)
+                && overshadowed(graph, &services, &larger)
+                && (all_shadowed || !self.open.is_empty())
+            {
                 let since = was_held
                     .iter()
                     .find(|h| h.component == c)
@@ -279,7 +288,7 @@ impl IncidentTracker {
                     });
                     continue;
                 }
-            } else if shadowed(graph, &services, &larger, params)
+            } else if all_shadowed
                 && latest_onset(&services, health)
                     .is_some_and(|t| now.millis_since(t) < params.shadow_hold_ms)
             {

@@ -738,7 +738,7 @@ fn two_fresh_co_failing_dependents_of_a_specific_component_open_at_once() {
     let mut a = w.attributor();
     let imp = vec![("sq0".to_string(), t(0)), ("sq1".to_string(), t(20))];
     // Seen by their probes: nothing thin about the claim (see
-    // `a_thin_claim_waits_for_what_else_may_be_unfolding`).
+    // `a_thin_claim_waits_during_a_storm_for_what_else_may_be_unfolding`).
     let mut health = health_since(&w, &imp);
     for h in &mut health[..] {
         h.symptom = h.impaired().then_some(ProbeError::HttpStatus);
@@ -1500,21 +1500,36 @@ fn an_open_incident_keeps_its_component_against_a_rival_that_claims_its_services
 }
 
 #[test]
-fn a_thin_claim_waits_for_what_else_may_be_unfolding() {
-    // Seed 27010's shape: a lone failure seen by reports alone (wd0) and the first dependent
-    // of a CDN failure just beginning (wd1) turn impaired in the same tick, and they are the
-    // two dependents of a small component. The claim rests on two services, one of them
-    // without a probe's word: it waits `thin_hold_ms`.
+fn a_thin_claim_waits_during_a_storm_for_what_else_may_be_unfolding() {
+    // Seed 27010's shape: during a storm (here a DynamoDB failure, named before), a lone
+    // failure seen by reports alone (wd0) and the first dependent of a CDN failure just
+    // beginning (wx0) turn impaired in the same tick, and they are the two dependents of a
+    // small component. The claim rests on two services, one of them without a probe's word,
+    // and one of them relies on a larger component: it waits `thin_hold_ms`.
     let w = cloud_world()
         .component("widget")
         .services("wd", 1, &[("widget", 1.0)])
         .services("wx", 1, &[("widget", 1.0), ("fastly", 1.0)]);
-    let health_at =
-        |impaired: &[(&str, i64)], reported: &[&str]| health_seen_since(&w, impaired, reported);
+    let storm: Vec<(String, i64)> = names("dyn", 0..8).into_iter().map(|s| (s, -300)).collect();
+    let health_at = |impaired: &[(&str, i64)], reported: &[&str]| {
+        let mut all: Vec<(&str, i64)> = storm.iter().map(|(s, at)| (s.as_str(), *at)).collect();
+        all.extend_from_slice(impaired);
+        health_seen_since(&w, &all, reported)
+    };
+    // An attributor that has named the storm's cause.
+    let stormy = || {
+        let mut a = w.attributor();
+        let out = a.tick(t(0), &health_at(&[], &[]), &mut IncidentIds::default());
+        assert_eq!(
+            opened(&out).first().map(|o| o.0.as_str()),
+            Some("aws/us-east-1/dynamodb")
+        );
+        a
+    };
     let start = [("wd0", 0), ("wx0", 0)];
 
     // Nothing else happens: the widget opens once the claim has held for two minutes.
-    let mut a = w.attributor();
+    let mut a = stormy();
     let mut ids = IncidentIds::default();
     let hold_s = AttributionParams::default().thin_hold_ms / 1000;
     let mut opened_at = None;
@@ -1528,7 +1543,7 @@ fn a_thin_claim_waits_for_what_else_may_be_unfolding() {
     assert_eq!(opened_at, Some(30 + hold_s), "opened at {opened_at:?}");
 
     // The CDN's failure unfolds within the hold: Fastly is named, the widget never is.
-    let mut a = w.attributor();
+    let mut a = stormy();
     let mut ids = IncidentIds::default();
     let mut named = Vec::new();
     for s in (30..=300).step_by(30) {
@@ -1542,9 +1557,21 @@ fn a_thin_claim_waits_for_what_else_may_be_unfolding() {
     assert_eq!(named, vec!["fastly".to_string()]);
 
     // Both seen failing by their probes, the same claim opens at once.
-    let mut a = w.attributor();
+    let mut a = stormy();
     let out = a.tick(t(30), &health_at(&start, &[]), &mut IncidentIds::default());
     assert_eq!(opened(&out).len(), 1, "{out:?}");
+
+    // Outside a storm, with only one of its services behind a larger component, it opens at
+    // once too: coincidences are rarer then (docs/attribution.md, "A thin claim waits").
+    let calm = health_seen_since(&w, &start, &["wd0"]);
+    let out = w
+        .attributor()
+        .tick(t(30), &calm, &mut IncidentIds::default());
+    assert_eq!(
+        opened(&out).first().map(|o| o.0.as_str()),
+        Some("widget"),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -1568,11 +1595,11 @@ fn a_thin_claim_with_nothing_larger_behind_it_opens_at_once() {
         "{out:?}"
     );
 
-    // The same claim with a larger component behind one of its services waits (the test
-    // above has the whole story).
-    let w = w.services("wf", 1, &[("widget", 1.0), ("fastly", 1.0)]);
-    let start = [("wd0", 0), ("wf0", 0)];
-    let reported = health_seen_since(&w, &start, &["wd0", "wf0"]);
+    // The same claim on two services that both rely on a larger component waits, storm or
+    // not (the test above has the story of a storm).
+    let w = w.services("wf", 2, &[("widget", 1.0), ("fastly", 1.0)]);
+    let start = [("wf0", 0), ("wf1", 0)];
+    let reported = health_seen_since(&w, &start, &["wf0"]);
     let out = w
         .attributor()
         .tick(t(30), &reported, &mut IncidentIds::default());
