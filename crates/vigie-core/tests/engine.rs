@@ -822,3 +822,59 @@ fn a_thin_report_only_surge_during_a_storm_elsewhere_is_sympathy() {
     let crowd = run_with(true, 30);
     assert!(blog_impaired(&crowd), "{crowd:#?}");
 }
+
+/// A component's official status reaches attribution: two of a managed database's seven
+/// dependents answering 5xx are too few to name it, until its status page declares a
+/// partial outage twenty minutes in (status pages are late), when it is named with the
+/// status in its explanation (docs/attribution.md, "A declared failure").
+#[test]
+fn a_component_s_declared_failure_reaches_attribution() {
+    let run_with = |status: OfficialStatus| {
+        let (ids, topology) = managed_service_world("db", 7, "gcp/us-central1/cloud-sql");
+        let mut engine = Engine::new(topology, EngineParams::default());
+        let mut signals = Vec::new();
+        let end = 30 * 60;
+        for m in 0..=end / 60 {
+            for (k, v) in ["paris", "tokyo", "ohio"].iter().enumerate() {
+                for id in &ids {
+                    let ok = !(m >= 6 && (id == "db0" || id == "db1"));
+                    let mut signal = probe(m * 60 + k as i64 * 2, id, v, ok);
+                    if let Signal::Probe(p) = &mut signal {
+                        p.error = (!ok).then_some(ProbeError::HttpStatus);
+                    }
+                    signals.push(signal);
+                }
+            }
+        }
+        signals.push(Signal::Official(Official {
+            at: at(20 * 60 + 30),
+            source: "status.cloud.google.com".into(),
+            target: OfficialTarget::Component("gcp/us-central1/cloud-sql".into()),
+            status,
+        }));
+        signals.sort_by_key(|s| s.at());
+        let out = run(&mut engine, signals, end);
+        assert!(engine.service("db0").unwrap().state.is_impaired());
+        out.iter().find_map(|o| match o {
+            Output::IncidentOpened {
+                at,
+                scope: Scope::Component,
+                component: Some(c),
+                explanation,
+                ..
+            } => Some((*at, c.clone(), explanation.clone().unwrap_or_default())),
+            _ => None,
+        })
+    };
+    assert_eq!(run_with(OfficialStatus::Operational), None);
+    let (opened_at, component, explanation) = run_with(OfficialStatus::PartialOutage).unwrap();
+    assert_eq!(component, "gcp/us-central1/cloud-sql");
+    assert!(
+        opened_at >= at(20 * 60 + 30) && opened_at <= at(20 * 60 + 40),
+        "{opened_at:?}"
+    );
+    assert!(
+        explanation.ends_with("; official status partial_outage (status.cloud.google.com)"),
+        "{explanation}"
+    );
+}

@@ -389,6 +389,9 @@ pub struct Attributor {
     first_round: Vec<CandidateScore>,
     causes: Vec<Cause>,
     official: HashMap<ComponentIx, (OfficialStatus, String)>,
+    /// Per component: its own status page, or that of a component it is part of, declares a
+    /// failure (docs/attribution.md, "A declared failure").
+    declared: Vec<bool>,
     tracker: IncidentTracker,
     /// Per component: the component of an open incident (as of the last tick).
     established: Vec<bool>,
@@ -431,6 +434,7 @@ impl Attributor {
             first_round: Vec::new(),
             causes: Vec::new(),
             official: HashMap::new(),
+            declared: vec![false; m],
             tracker: IncidentTracker::default(),
             established: vec![false; m],
             named: vec![false; m],
@@ -480,11 +484,30 @@ impl Attributor {
         self.tracker.open().map(|i| i.component)
     }
 
-    /// Records a component's official status, shown beside verdicts (never required, never
-    /// part of the score).
+    /// Records a component's official status, shown beside verdicts. A status declaring a
+    /// failure (`degraded`, `partial_outage`, `major_outage`) lowers the prior odds against
+    /// that component and its parts to those of a failure already named; it is never
+    /// required (docs/attribution.md, "A declared failure").
     pub fn set_official(&mut self, component: &str, status: OfficialStatus, source: &str) {
-        if let Some(c) = self.graph.component_ix(component) {
-            self.official.insert(c, (status, source.to_string()));
+        let Some(c) = self.graph.component_ix(component) else {
+            return;
+        };
+        self.official.insert(c, (status, source.to_string()));
+        let declares = |s: OfficialStatus| {
+            matches!(
+                s,
+                OfficialStatus::Degraded
+                    | OfficialStatus::PartialOutage
+                    | OfficialStatus::MajorOutage
+            )
+        };
+        for (x, declared) in self.declared.iter_mut().enumerate() {
+            let mut within = Some(x as ComponentIx);
+            *declared = false;
+            while let (false, Some(y)) = (*declared, within) {
+                *declared = self.official.get(&y).is_some_and(|(s, _)| declares(*s));
+                within = self.graph.component(y).parent;
+            }
         }
     }
 
@@ -518,6 +541,10 @@ impl Attributor {
                     within = self.graph.component(x).parent;
                 }
             }
+        }
+        // A failure its provider declares is no more a surprise than one already named.
+        for (named, &declared) in self.named.iter_mut().zip(&self.declared) {
+            *named |= declared;
         }
         self.observe(health);
         self.now = now.as_millis();

@@ -1747,3 +1747,94 @@ fn a_dependent_in_doubt_still_counts_in_a_component_s_size() {
     let out = a.tick(t(10), &health, &mut IncidentIds::default());
     assert_eq!(opened(&out).first().map(|o| o.0.as_str()), Some("dns"));
 }
+
+/// A failure its provider declares on its status page is weighed like one already named
+/// (docs/attribution.md, "A declared failure"): two of a DNS provider's seven dependents
+/// failing to resolve are too few to name it on their own, and enough once its status page
+/// says it is failing; a status that declares nothing (operational, maintenance) changes
+/// nothing, and a declaration covers the parts of the declared component.
+#[test]
+fn a_failure_declared_by_its_provider_is_named_on_fewer_dependents() {
+    let w = World::new()
+        .component_of("ns1", ComponentKind::Dns)
+        .component_of("aws", ComponentKind::Cloud)
+        .component_of("aws/us-east-1", ComponentKind::Region)
+        .component_of("aws/us-east-1/sqs", ComponentKind::ManagedService)
+        .services("dns", 7, &[("ns1", 1.0)])
+        .services("q", 7, &[("aws/us-east-1/sqs", 1.0)]);
+    // Two dependents of `component` (services `prefix0`, `prefix1`) impaired 20 s apart
+    // with `error`, after `official` statuses; what opens at the next tick.
+    let run = |prefix: &str, error: ProbeError, official: &[(&str, OfficialStatus)]| {
+        let mut a = w.attributor();
+        for (c, s) in official {
+            a.set_official(c, *s, "status.example");
+        }
+        let imp = vec![(format!("{prefix}0"), t(0)), (format!("{prefix}1"), t(20))];
+        let mut health = health_since(&w, &imp);
+        for h in &mut health[..] {
+            h.symptom = h.impaired().then_some(error);
+        }
+        let out = a.tick(t(30), &health, &mut IncidentIds::default());
+        (opened(&out), first_explanation(&out), a)
+    };
+    let servfail = ProbeError::DnsServfail;
+    let (o, _, a) = run("dns", servfail, &[]);
+    assert!(o.is_empty(), "2 of 7 alone: {o:?}");
+    let quiet = a.component_score("ns1").unwrap();
+    for status in [OfficialStatus::Operational, OfficialStatus::Maintenance] {
+        let (o, _, a) = run("dns", servfail, &[("ns1", status)]);
+        assert!(o.is_empty(), "{status:?} declares nothing: {o:?}");
+        assert_eq!(a.component_score("ns1"), Some(quiet));
+    }
+    for status in [
+        OfficialStatus::Degraded,
+        OfficialStatus::PartialOutage,
+        OfficialStatus::MajorOutage,
+    ] {
+        let (o, explanation, a) = run("dns", servfail, &[("ns1", status)]);
+        assert_eq!(o.len(), 1, "{status:?}: {o:?}");
+        assert_eq!(o[0].0, "ns1");
+        assert!(o[0].1 >= AttributionParams::default().open_confidence);
+        let relief = AttributionParams::default().model.cause_cost
+            - AttributionParams::default().open_incident_cost;
+        assert!((a.component_score("ns1").unwrap() - quiet - relief).abs() < 1e-9);
+        assert!(
+            explanation.ends_with(&format!(
+                "; official status {} (status.example)",
+                status.as_str()
+            )),
+            "{explanation}"
+        );
+    }
+    // The declaration is about its component: another provider's says nothing of ns1.
+    let (o, _, _) = run("dns", servfail, &[("aws", OfficialStatus::MajorOutage)]);
+    assert!(o.is_empty(), "{o:?}");
+    // A region's declaration covers its queue; the queue's own covers nothing above it.
+    let (o, _, a) = run("q", ProbeError::HttpStatus, &[]);
+    assert!(o.is_empty(), "{o:?}");
+    let region = a.component_score("aws/us-east-1");
+    assert!(region.is_some());
+    let (o, _, a) = run(
+        "q",
+        ProbeError::HttpStatus,
+        &[("aws/us-east-1/sqs", OfficialStatus::MajorOutage)],
+    );
+    assert_eq!(o.first().map(|o| o.0.as_str()), Some("aws/us-east-1/sqs"));
+    assert_eq!(a.component_score("aws/us-east-1"), region);
+    let (o, _, _) = run(
+        "q",
+        ProbeError::HttpStatus,
+        &[("aws/us-east-1", OfficialStatus::PartialOutage)],
+    );
+    assert_eq!(o.first().map(|o| o.0.as_str()), Some("aws/us-east-1/sqs"));
+    // A later status replaces the earlier one.
+    let (o, _, _) = run(
+        "dns",
+        servfail,
+        &[
+            ("ns1", OfficialStatus::MajorOutage),
+            ("ns1", OfficialStatus::Operational),
+        ],
+    );
+    assert!(o.is_empty(), "{o:?}");
+}

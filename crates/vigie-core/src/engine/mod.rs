@@ -362,6 +362,11 @@ impl Engine {
                         source: o.source.clone(),
                         at,
                     });
+                    // Shown in the component's explanation and weighed as a declared
+                    // failure (docs/attribution.md, "A declared failure").
+                    if let Some(attributor) = &mut self.attributor {
+                        attributor.set_official(c, o.status, &o.source);
+                    }
                     self.signals += 1;
                     return true;
                 }
