@@ -625,6 +625,29 @@ fn managed_service_world(prefix: &str, n: usize, component: &str) -> (Vec<String
     (ids, topology)
 }
 
+/// Probes of `ids` from paris, tokyo and ohio (2 s apart) every minute until `end` s;
+/// `fails(minute, service, vantage)` gives a failing probe's error, `None` a success.
+fn probe_rounds(
+    ids: &[String],
+    end: i64,
+    fails: impl Fn(i64, &str, &str) -> Option<ProbeError>,
+) -> Vec<Signal> {
+    let mut signals = Vec::new();
+    for m in 0..=end / 60 {
+        for (k, v) in ["paris", "tokyo", "ohio"].iter().enumerate() {
+            for id in ids {
+                let error = fails(m, id, v);
+                let mut signal = probe(m * 60 + k as i64 * 2, id, v, error.is_none());
+                if let Signal::Probe(p) = &mut signal {
+                    p.error = error;
+                }
+                signals.push(signal);
+            }
+        }
+    }
+    signals
+}
+
 /// Where probes fail reaches attribution: two of a queue's ten dependents failing from the
 /// same one vantage of three point to a regional failure of the queue; failing from two
 /// different vantages they are two services' own troubles.
@@ -633,23 +656,11 @@ fn services_failing_from_the_same_vantage_blame_what_they_share() {
     let run_with = |vantages: [&str; 2]| {
         let (ids, topology) = managed_service_world("q", 10, "aws/us-east-1/sqs");
         let mut engine = Engine::new(topology, EngineParams::default());
-        let mut signals = Vec::new();
         let end = 15 * 60;
-        for m in 0..=end / 60 {
-            for (k, v) in ["paris", "tokyo", "ohio"].iter().enumerate() {
-                for id in &ids {
-                    let t = m * 60 + k as i64 * 2;
-                    let failing =
-                        (id == "q0" && *v == vantages[0]) || (id == "q1" && *v == vantages[1]);
-                    let ok = !(m >= 6 && failing);
-                    let mut signal = probe(t, id, v, ok);
-                    if let Signal::Probe(p) = &mut signal {
-                        p.error = (!ok).then_some(ProbeError::HttpStatus);
-                    }
-                    signals.push(signal);
-                }
-            }
-        }
+        let signals = probe_rounds(&ids, end, |m, id, v| {
+            let failing = (id == "q0" && v == vantages[0]) || (id == "q1" && v == vantages[1]);
+            (m >= 6 && failing).then_some(ProbeError::HttpStatus)
+        });
         let out = run(&mut engine, signals, end);
         let blamed: Vec<String> = out
             .iter()
@@ -685,20 +696,9 @@ fn the_probes_error_decides_whether_a_shared_database_is_blamed() {
     let run_with = |error: ProbeError, until: i64, end: i64| {
         let (ids, topology) = managed_service_world("db", 4, "gcp/us-central1/cloud-sql");
         let mut engine = Engine::new(topology, EngineParams::default());
-        let mut signals = Vec::new();
-        for m in 0..=end / 60 {
-            for (k, v) in ["paris", "tokyo", "ohio"].iter().enumerate() {
-                for id in &ids {
-                    let t = m * 60 + k as i64 * 2;
-                    let ok = !((6..until).contains(&m) && (id == "db0" || id == "db1"));
-                    let mut signal = probe(t, id, v, ok);
-                    if let Signal::Probe(p) = &mut signal {
-                        p.error = (!ok).then_some(error);
-                    }
-                    signals.push(signal);
-                }
-            }
-        }
+        let signals = probe_rounds(&ids, end, |m, id, _| {
+            ((6..until).contains(&m) && (id == "db0" || id == "db1")).then_some(error)
+        });
         let out = run(&mut engine, signals, end);
         let blamed = out.iter().any(|o| {
             matches!(
@@ -832,20 +832,10 @@ fn a_component_s_declared_failure_reaches_attribution() {
     let run_with = |status: OfficialStatus| {
         let (ids, topology) = managed_service_world("db", 7, "gcp/us-central1/cloud-sql");
         let mut engine = Engine::new(topology, EngineParams::default());
-        let mut signals = Vec::new();
         let end = 30 * 60;
-        for m in 0..=end / 60 {
-            for (k, v) in ["paris", "tokyo", "ohio"].iter().enumerate() {
-                for id in &ids {
-                    let ok = !(m >= 6 && (id == "db0" || id == "db1"));
-                    let mut signal = probe(m * 60 + k as i64 * 2, id, v, ok);
-                    if let Signal::Probe(p) = &mut signal {
-                        p.error = (!ok).then_some(ProbeError::HttpStatus);
-                    }
-                    signals.push(signal);
-                }
-            }
-        }
+        let mut signals = probe_rounds(&ids, end, |m, id, _| {
+            (m >= 6 && (id == "db0" || id == "db1")).then_some(ProbeError::HttpStatus)
+        });
         signals.push(Signal::Official(Official {
             at: at(20 * 60 + 30),
             source: "status.cloud.google.com".into(),
