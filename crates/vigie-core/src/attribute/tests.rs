@@ -1762,8 +1762,8 @@ fn a_failure_declared_by_its_provider_is_named_on_fewer_dependents() {
         .component_of("aws/us-east-1/sqs", ComponentKind::ManagedService)
         .services("dns", 7, &[("ns1", 1.0)])
         .services("q", 7, &[("aws/us-east-1/sqs", 1.0)]);
-    // Two dependents of `component` (services `prefix0`, `prefix1`) impaired 20 s apart
-    // with `error`, after `official` statuses; what opens at the next tick.
+    // Services `{prefix}0` and `{prefix}1` impaired 20 s apart with `error`, after the
+    // `official` statuses: what opens then, its explanation, and the attributor.
     let run = |prefix: &str, error: ProbeError, official: &[(&str, OfficialStatus)]| {
         let mut a = w.attributor();
         for (c, s) in official {
@@ -1778,6 +1778,8 @@ fn a_failure_declared_by_its_provider_is_named_on_fewer_dependents() {
         (opened(&out), first_explanation(&out), a)
     };
     let servfail = ProbeError::DnsServfail;
+    let params = AttributionParams::default();
+    let relief = params.model.cause_cost - params.open_incident_cost;
     let (o, _, a) = run("dns", servfail, &[]);
     assert!(o.is_empty(), "2 of 7 alone: {o:?}");
     let quiet = a.component_score("ns1").unwrap();
@@ -1794,9 +1796,7 @@ fn a_failure_declared_by_its_provider_is_named_on_fewer_dependents() {
         let (o, explanation, a) = run("dns", servfail, &[("ns1", status)]);
         assert_eq!(o.len(), 1, "{status:?}: {o:?}");
         assert_eq!(o[0].0, "ns1");
-        assert!(o[0].1 >= AttributionParams::default().open_confidence);
-        let relief = AttributionParams::default().model.cause_cost
-            - AttributionParams::default().open_incident_cost;
+        assert!(o[0].1 >= params.open_confidence);
         assert!((a.component_score("ns1").unwrap() - quiet - relief).abs() < 1e-9);
         assert!(
             explanation.ends_with(&format!(
