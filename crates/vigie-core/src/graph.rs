@@ -512,16 +512,14 @@ impl DependencyGraph {
         &self.children[c as usize]
     }
 
+    /// `c`, then its parent, up to the root of its hierarchy.
+    pub fn lineage(&self, c: ComponentIx) -> impl Iterator<Item = ComponentIx> + '_ {
+        std::iter::successors(Some(c), move |&x| self.components[x as usize].parent)
+    }
+
     /// `c` is `a` or one of its descendants.
     pub fn is_within(&self, c: ComponentIx, a: ComponentIx) -> bool {
-        let mut cur = Some(c);
-        while let Some(x) = cur {
-            if x == a {
-                return true;
-            }
-            cur = self.components[x as usize].parent;
-        }
-        false
+        self.lineage(c).any(|x| x == a)
     }
 
     /// The service's edges as declared or discovered (deduplicated).

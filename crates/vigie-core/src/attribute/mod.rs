@@ -502,12 +502,10 @@ impl Attributor {
             )
         };
         for (x, declared) in self.declared.iter_mut().enumerate() {
-            let mut within = Some(x as ComponentIx);
-            *declared = false;
-            while let (false, Some(y)) = (*declared, within) {
-                *declared = self.official.get(&y).is_some_and(|(s, _)| declares(*s));
-                within = self.graph.component(y).parent;
-            }
+            *declared = self
+                .graph
+                .lineage(x as ComponentIx)
+                .any(|y| self.official.get(&y).is_some_and(|(s, _)| declares(*s)));
         }
     }
 
@@ -527,19 +525,17 @@ impl Attributor {
         // The named failure said more or less precisely: every component on the line from
         // the root of an open incident's component down to any part of it.
         for c in self.tracker.open().map(|i| i.component) {
-            let mut up = Some(c);
-            while let Some(x) = up {
+            for x in self.graph.lineage(c) {
                 self.named[x as usize] = true;
-                up = self.graph.component(x).parent;
             }
         }
         if self.tracker.open().next().is_some() {
             for (c, named) in self.named.iter_mut().enumerate() {
-                let mut within = Some(c as ComponentIx);
-                while let (false, Some(x)) = (*named, within) {
-                    *named = self.established[x as usize];
-                    within = self.graph.component(x).parent;
-                }
+                *named = *named
+                    || self
+                        .graph
+                        .lineage(c as ComponentIx)
+                        .any(|x| self.established[x as usize]);
             }
         }
         // A failure its provider declares is no more a surprise than one already named.

@@ -182,14 +182,12 @@ impl ClosureFit {
                 continue;
             };
             let fit = compat(graph.component(c).kind, false, symptom);
-            let mut at = Some(c);
-            while let Some(x) = at {
+            for x in graph.lineage(c) {
                 let slot = &mut self.best[x as usize];
                 if slot.is_none() {
                     self.touched.push(x);
                 }
                 *slot = Some(slot.map_or(fit, |b| b.min(fit)));
-                at = graph.component(x).parent;
             }
         }
     }
