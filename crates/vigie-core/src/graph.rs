@@ -538,6 +538,18 @@ impl DependencyGraph {
         &self.closure[a as usize..b as usize]
     }
 
+    /// Where service `s`'s [`DependencyGraph::component_closure`] begins among all services'
+    /// closures laid end to end (service order), so that data kept per closure entry can sit
+    /// in one array beside the graph's.
+    pub fn closure_offset(&self, s: ServiceIx) -> usize {
+        self.closure_start[s as usize] as usize
+    }
+
+    /// How many closure entries all services have together.
+    pub fn closure_entries(&self) -> usize {
+        self.closure.len()
+    }
+
     /// Does service `s` rely on component `c` (directly, through another service, or on one of
     /// its descendants)?
     pub fn relies_on(&self, s: ServiceIx, c: ComponentIx) -> bool {

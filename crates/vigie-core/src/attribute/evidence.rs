@@ -13,7 +13,7 @@ use crate::model::ProbeError;
 
 use super::footprint::Outside;
 use super::score::{self, Impaired};
-use super::symptom::{ClosureFit, Compat};
+use super::symptom::{ClosureFits, Compat};
 use super::timing::Timing;
 
 /// One impaired dependent of a component, as evidence that the component failed.
@@ -63,7 +63,7 @@ pub(super) struct EvidenceLists {
     count: Vec<u32>,
     components: Vec<ComponentIx>,
     merged: Vec<Evidence>,
-    fit: ClosureFit,
+    fits: ClosureFits,
 }
 
 impl EvidenceLists {
@@ -78,7 +78,7 @@ impl EvidenceLists {
             count: vec![0; graph.component_count()],
             components: Vec::new(),
             merged: Vec::new(),
-            fit: ClosureFit::new(graph.component_count()),
+            fits: ClosureFits::new(graph),
         }
     }
 
@@ -120,22 +120,24 @@ impl EvidenceLists {
 
     /// The entries of a listed service, in closure order.
     fn entries<'a>(
-        fit: &'a mut ClosureFit,
+        fits: &'a ClosureFits,
         graph: &'a DependencyGraph,
         s: ServiceIx,
         symptom: Option<ProbeError>,
     ) -> impl Iterator<Item = (ComponentIx, Evidence)> + 'a {
-        fit.prepare(graph, s, symptom);
-        let fit = &*fit;
-        graph.component_closure(s).iter().map(move |r| {
-            let entry = Evidence {
-                service: s,
-                bucket: score::bucket(r.confidence),
-                direct: r.direct,
-                compat: fit.get(graph, r),
-            };
-            (r.ix, entry)
-        })
+        let closure = graph.component_closure(s);
+        closure
+            .iter()
+            .zip(fits.of(graph, s, symptom))
+            .map(move |(r, compat)| {
+                let entry = Evidence {
+                    service: s,
+                    bucket: score::bucket(r.confidence),
+                    direct: r.direct,
+                    compat,
+                };
+                (r.ix, entry)
+            })
     }
 
     fn rebuild(&mut self, graph: &DependencyGraph) {
@@ -144,7 +146,7 @@ impl EvidenceLists {
         }
         for (s, listed) in self.listed.iter().enumerate() {
             let Some(symptom) = *listed else { continue };
-            for (c, entry) in Self::entries(&mut self.fit, graph, s as ServiceIx, symptom) {
+            for (c, entry) in Self::entries(&self.fits, graph, s as ServiceIx, symptom) {
                 self.lists[c as usize].push(entry);
             }
         }
@@ -161,7 +163,7 @@ impl EvidenceLists {
         for &(s, was_listed) in &self.changed {
             match self.listed[s as usize] {
                 Some(symptom) => {
-                    let entries = Self::entries(&mut self.fit, graph, s, symptom);
+                    let entries = Self::entries(&self.fits, graph, s, symptom);
                     self.changes
                         .extend(entries.map(|(c, entry)| (c, s, Some(entry))));
                 }

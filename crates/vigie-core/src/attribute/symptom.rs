@@ -18,7 +18,7 @@
 //!
 //! A service impaired without a probe failure (report-only) has no symptom and `r = 1`.
 
-use crate::graph::{ComponentIx, DependencyGraph, Reach, ServiceIx, Target};
+use crate::graph::{ComponentIx, DependencyGraph, ServiceIx, Target};
 use crate::model::{ComponentKind, ProbeError};
 
 /// How well a symptom fits a failure of a kind of component.
@@ -51,6 +51,15 @@ impl Compat {
         self as usize
     }
 
+    /// The level whose [`Compat::index`] is in the two low bits of `bits`.
+    fn from_bits(bits: u16) -> Compat {
+        match bits & 0b11 {
+            0 => Compat::Fits,
+            1 => Compat::Unusual,
+            _ => Compat::Implausible,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Compat::Fits => "fits",
@@ -76,6 +85,19 @@ pub enum Layer {
 }
 
 impl Layer {
+    pub const ALL: [Layer; 5] = [
+        Layer::Dns,
+        Layer::Connect,
+        Layer::Tls,
+        Layer::Http,
+        Layer::Timeout,
+    ];
+
+    /// Where this layer's two bits sit in a [`ClosureFits`] entry.
+    fn shift(self) -> u32 {
+        2 * self as u32
+    }
+
     pub fn of(error: ProbeError) -> Layer {
         match error {
             ProbeError::DnsNxdomain | ProbeError::DnsServfail | ProbeError::DnsTimeout => {
@@ -95,10 +117,14 @@ impl Layer {
 /// the way an application fails when something behind it does) or is hosted on (then it
 /// fails the way the other service does); the better fit of the two counts.
 pub fn compat(kind: ComponentKind, via_service: bool, symptom: Option<ProbeError>) -> Compat {
-    let Some(error) = symptom else {
-        return Compat::Fits;
-    };
-    let layer = Layer::of(error);
+    match symptom {
+        None => Compat::Fits,
+        Some(error) => layer_compat(kind, via_service, Layer::of(error)),
+    }
+}
+
+/// [`compat`] for an error from `layer`.
+fn layer_compat(kind: ComponentKind, via_service: bool, layer: Layer) -> Compat {
     let direct = direct(kind, layer);
     if via_service {
         direct.min(behind_the_application(layer))
@@ -136,7 +162,8 @@ fn direct(kind: ComponentKind, layer: Layer) -> Compat {
     }
 }
 
-/// How well a service's symptom fits a failure of each component of its closure.
+/// The fit of every closure entry of every service ([`DependencyGraph::component_closure`]),
+/// for an error from each layer.
 ///
 /// A failure reaches a service through the component the service declares: a region that
 /// fails reaches a service declaring the region's database as that database failing, so the
@@ -145,63 +172,72 @@ fn direct(kind: ComponentKind, layer: Layer) -> Compat {
 /// When several declared components lie within the candidate, the best fit counts; a
 /// component reached only through another service is judged as [`compat`] says for that.
 ///
-/// Computed once per service: the fit of each declared component is spread up to its
-/// ancestors (declared edges × hierarchy depth), then each closure entry is a lookup.
-pub struct ClosureFit {
-    best: Vec<Option<Compat>>,
-    touched: Vec<ComponentIx>,
-    symptom: Option<ProbeError>,
+/// The fits depend only on the graph and the error's [`Layer`], so they are worked out once,
+/// when the graph is, and kept two bits a layer beside the graph's closure array: listing an
+/// outage's thousands of impaired dependents then reads one small array in step with the
+/// closures instead of each service's declared edges and their components.
+pub struct ClosureFits {
+    /// Per closure entry (in [`DependencyGraph::closure_offset`] order), the [`Compat`] of
+    /// layer `l` in bits `2l..2l+2`.
+    packed: Vec<u16>,
 }
 
-impl ClosureFit {
-    pub fn new(components: usize) -> Self {
-        ClosureFit {
-            best: vec![None; components],
-            touched: Vec::new(),
-            symptom: None,
-        }
-    }
-
-    /// Prepares the fits of `service`, which fails with `symptom`.
-    pub fn prepare(
-        &mut self,
-        graph: &DependencyGraph,
-        service: ServiceIx,
-        symptom: Option<ProbeError>,
-    ) {
-        for &c in &self.touched {
-            self.best[c as usize] = None;
-        }
-        self.touched.clear();
-        self.symptom = symptom;
-        if symptom.is_none() {
-            return;
-        }
-        for e in graph.direct_edges(service) {
-            let Target::Component(c) = e.target else {
-                continue;
-            };
-            let fit = compat(graph.component(c).kind, false, symptom);
-            for x in graph.lineage(c) {
-                let slot = &mut self.best[x as usize];
-                if slot.is_none() {
-                    self.touched.push(x);
+impl ClosureFits {
+    pub fn new(graph: &DependencyGraph) -> Self {
+        let mut packed = vec![0u16; graph.closure_entries()];
+        // Per component, the best fit of the service's declared components within it.
+        let mut best: Vec<Option<Compat>> = vec![None; graph.component_count()];
+        let mut touched: Vec<ComponentIx> = Vec::new();
+        let kind = |c: ComponentIx| graph.component(c).kind;
+        for s in 0..graph.service_count() as ServiceIx {
+            let base = graph.closure_offset(s);
+            for layer in Layer::ALL {
+                for &c in &touched {
+                    best[c as usize] = None;
                 }
-                *slot = Some(slot.map_or(fit, |b| b.min(fit)));
+                touched.clear();
+                for e in graph.direct_edges(s) {
+                    let Target::Component(c) = e.target else {
+                        continue;
+                    };
+                    let fit = layer_compat(kind(c), false, layer);
+                    for x in graph.lineage(c) {
+                        let slot = &mut best[x as usize];
+                        if slot.is_none() {
+                            touched.push(x);
+                        }
+                        *slot = Some(slot.map_or(fit, |b| b.min(fit)));
+                    }
+                }
+                for (i, r) in graph.component_closure(s).iter().enumerate() {
+                    let fit = if r.direct {
+                        best[r.ix as usize]
+                            .unwrap_or_else(|| layer_compat(kind(r.ix), false, layer))
+                    } else {
+                        layer_compat(kind(r.ix), true, layer)
+                    };
+                    packed[base + i] |= (fit as u16) << layer.shift();
+                }
             }
         }
+        ClosureFits { packed }
     }
 
-    /// The fit for one closure entry of the prepared service.
-    pub fn get(&self, graph: &DependencyGraph, reach: &Reach) -> Compat {
-        if self.symptom.is_none() {
-            return Compat::Fits;
-        }
-        let kind = graph.component(reach.ix).kind;
-        if !reach.direct {
-            return compat(kind, true, self.symptom);
-        }
-        self.best[reach.ix as usize].unwrap_or_else(|| compat(kind, false, self.symptom))
+    /// The fits of service `s`'s closure entries, in closure order, when it fails with
+    /// `symptom` (none: every entry fits).
+    pub fn of(
+        &self,
+        graph: &DependencyGraph,
+        s: ServiceIx,
+        symptom: Option<ProbeError>,
+    ) -> impl Iterator<Item = Compat> + '_ {
+        let base = graph.closure_offset(s);
+        let entries = &self.packed[base..base + graph.component_closure(s).len()];
+        let shift = symptom.map(|e| Layer::of(e).shift());
+        entries.iter().map(move |&p| match shift {
+            None => Compat::Fits,
+            Some(shift) => Compat::from_bits(p >> shift),
+        })
     }
 }
 
@@ -219,6 +255,7 @@ fn behind_the_application(layer: Layer) -> Compat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::Reach;
 
     #[test]
     fn no_symptom_is_never_held_against_a_cause() {
@@ -274,7 +311,7 @@ mod tests {
         );
     }
 
-    /// The definition [`ClosureFit`] computes faster: the best fit over the service's
+    /// The definition [`ClosureFits`] computes faster: the best fit over the service's
     /// declared components within the candidate.
     fn for_reach(
         graph: &DependencyGraph,
@@ -301,7 +338,7 @@ mod tests {
     }
 
     #[test]
-    fn the_closure_fit_agrees_with_the_definition() {
+    fn the_closure_fits_agree_with_the_definition() {
         use crate::model::{Dependency, ServiceSpec, Topology};
         let service = |id: &str, deps: &[&str]| ServiceSpec {
             id: id.into(),
@@ -317,14 +354,15 @@ mod tests {
             ],
         };
         let graph = DependencyGraph::from_topology(&topology).unwrap();
-        let mut fit = ClosureFit::new(graph.component_count());
+        let fits = ClosureFits::new(&graph);
         let symptoms = std::iter::once(None).chain(ProbeError::ALL.into_iter().map(Some));
         for symptom in symptoms {
             for s in 0..graph.service_count() as ServiceIx {
-                fit.prepare(&graph, s, symptom);
-                for r in graph.component_closure(s) {
+                let closure = graph.component_closure(s);
+                assert_eq!(fits.of(&graph, s, symptom).count(), closure.len());
+                for (r, fit) in closure.iter().zip(fits.of(&graph, s, symptom)) {
                     assert_eq!(
-                        fit.get(&graph, r),
+                        fit,
                         for_reach(&graph, s, r, symptom),
                         "{} {} {symptom:?}",
                         graph.service_id(s),
