@@ -23,13 +23,15 @@
 //!   share that larger component or another component incident is open (a storm). With no
 //!   larger component behind its services, no larger failure can show itself in the
 //!   meantime: it opens at once; outside a storm, with only one service behind a larger
-//!   component, it opens at once too.
+//!   component, it opens at once too, unless that service's errors fit the larger
+//!   component's failure better than the claimed one's.
 //! - **A shadowed claim waits**: a new incident on no more than `min_services` services that
 //!   all also rely on a larger unrelated component opens only once the last of them has been
 //!   impaired for `shadow_hold_ms` (they may be that component's first failing dependents).
 //! - **Resolve** when an incident has had no supporting cause at `keep_confidence` or more for
 //!   `resolve_after_ms`.
 
+use crate::attribute::symptom::reach_fit;
 use crate::attribute::{AttributionParams, Cause, CauseKind, HealthView, Seen};
 use crate::graph::{ComponentIx, DependencyGraph, ServiceIx};
 use crate::output::{IncidentId, IncidentIds, Output, Scope};
@@ -272,10 +274,13 @@ impl IncidentTracker {
             let all_shadowed = shadowed(graph, &services, &larger, params);
             // A thin claim waits for a larger failure behind it to show itself only where one
             // is likely: its services all share the larger component, or a storm is on (another
-            // component incident open), when coincidences are several times as frequent.
+            // component incident open), when coincidences are several times as frequent, or a
+            // service's own errors fit the larger component better than the claimed one.
             if thin(&services, health, params)
                 && overshadowed(graph, &services, &larger)
-                && (all_shadowed || !self.open.is_empty())
+                && (all_shadowed
+                    || !self.open.is_empty()
+                    || points_past(graph, &services, health, c, &larger))
             {
                 let since = was_held
                     .iter()
@@ -422,6 +427,32 @@ fn overshadowed(
             .component_closure(s)
             .iter()
             .any(|reach| larger(reach.ix))
+    })
+}
+
+/// A service of the claim fails the way a larger unrelated component behind it fails better
+/// than the way `c` does (a DNS error on a service behind a front door and a DNS provider):
+/// its own errors point past the claim, at a failure that may be beginning
+/// (docs/attribution.md, "A thin claim waits").
+fn points_past<H: HealthView>(
+    graph: &DependencyGraph,
+    services: &[ServiceIx],
+    health: &[H],
+    c: ComponentIx,
+    larger: &impl Fn(ComponentIx) -> bool,
+) -> bool {
+    services.iter().any(|&s| {
+        let Some(symptom) = health.get(s as usize).and_then(|h| h.health().symptom) else {
+            return false;
+        };
+        let closure = graph.component_closure(s);
+        let Some(claimed) = closure.iter().find(|r| r.ix == c) else {
+            return false;
+        };
+        let claimed_fit = reach_fit(graph, s, claimed, Some(symptom));
+        closure
+            .iter()
+            .any(|r| reach_fit(graph, s, r, Some(symptom)) < claimed_fit && larger(r.ix))
     })
 }
 

@@ -18,7 +18,7 @@
 //!
 //! A service impaired without a probe failure (report-only) has no symptom and `r = 1`.
 
-use crate::graph::{ComponentIx, DependencyGraph, ServiceIx, Target};
+use crate::graph::{ComponentIx, DependencyGraph, Reach, ServiceIx, Target};
 use crate::model::{ComponentKind, ProbeError};
 
 /// How well a symptom fits a failure of a kind of component.
@@ -162,6 +162,34 @@ fn direct(kind: ComponentKind, layer: Layer) -> Compat {
     }
 }
 
+/// How well `symptom` fits a failure of the closure entry `reach` of `service`: the best fit
+/// over the service's declared components within it, or the entry's own kind when none is
+/// (see [`ClosureFits`], which keeps these for every entry; this is the definition, for the
+/// few lookups that do not need the table).
+pub fn reach_fit(
+    graph: &DependencyGraph,
+    service: ServiceIx,
+    reach: &Reach,
+    symptom: Option<ProbeError>,
+) -> Compat {
+    if symptom.is_none() {
+        return Compat::Fits;
+    }
+    if !reach.direct {
+        return compat(graph.component(reach.ix).kind, true, symptom);
+    }
+    graph
+        .direct_edges(service)
+        .iter()
+        .filter_map(|e| match e.target {
+            Target::Component(c) if graph.is_within(c, reach.ix) => Some(c),
+            _ => None,
+        })
+        .map(|c| compat(graph.component(c).kind, false, symptom))
+        .min()
+        .unwrap_or_else(|| compat(graph.component(reach.ix).kind, false, symptom))
+}
+
 /// The fit of every closure entry of every service ([`DependencyGraph::component_closure`]),
 /// for an error from each layer.
 ///
@@ -255,7 +283,6 @@ fn behind_the_application(layer: Layer) -> Compat {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::Reach;
 
     #[test]
     fn no_symptom_is_never_held_against_a_cause() {
@@ -311,32 +338,6 @@ mod tests {
         );
     }
 
-    /// The definition [`ClosureFits`] computes faster: the best fit over the service's
-    /// declared components within the candidate.
-    fn for_reach(
-        graph: &DependencyGraph,
-        service: ServiceIx,
-        reach: &Reach,
-        symptom: Option<ProbeError>,
-    ) -> Compat {
-        if symptom.is_none() {
-            return Compat::Fits;
-        }
-        if !reach.direct {
-            return compat(graph.component(reach.ix).kind, true, symptom);
-        }
-        graph
-            .direct_edges(service)
-            .iter()
-            .filter_map(|e| match e.target {
-                Target::Component(c) if graph.is_within(c, reach.ix) => Some(c),
-                _ => None,
-            })
-            .map(|c| compat(graph.component(c).kind, false, symptom))
-            .min()
-            .unwrap_or_else(|| compat(graph.component(reach.ix).kind, false, symptom))
-    }
-
     #[test]
     fn the_closure_fits_agree_with_the_definition() {
         use crate::model::{Dependency, ServiceSpec, Topology};
@@ -363,7 +364,7 @@ mod tests {
                 for (r, fit) in closure.iter().zip(fits.of(&graph, s, symptom)) {
                     assert_eq!(
                         fit,
-                        for_reach(&graph, s, r, symptom),
+                        reach_fit(&graph, s, r, symptom),
                         "{} {} {symptom:?}",
                         graph.service_id(s),
                         graph.component(r.ix).id

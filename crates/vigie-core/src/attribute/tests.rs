@@ -1575,6 +1575,70 @@ fn a_thin_claim_waits_during_a_storm_for_what_else_may_be_unfolding() {
 }
 
 #[test]
+fn a_thin_claim_waits_when_its_probed_service_s_errors_point_past_it() {
+    // Seed 431413's shape, outside a storm: a front door's two dependents turn impaired, one
+    // by reports alone (a lone failure begun a minute earlier) and one whose probes see a DNS
+    // SERVFAIL, the first dependent of a DNS provider's failure just beginning. The error fits
+    // the DNS provider behind it, not the front door: the claim waits as in a storm.
+    let w = World::new()
+        .component_of("door", ComponentKind::FrontDoor)
+        .component_of("dnsp", ComponentKind::Dns)
+        .component_of("cdn", ComponentKind::Cdn)
+        .services("dr", 1, &[("door", 1.0)])
+        .services("dx", 1, &[("door", 1.0), ("dnsp", 1.0)])
+        .services("dn", 4, &[("dnsp", 1.0)])
+        .services("cd", 4, &[("cdn", 1.0)]);
+    let failing = |impaired: &[(&str, i64)], error: ProbeError| {
+        let mut health = health_seen_since(&w, impaired, &["dr0"]);
+        for h in health.iter_mut().filter(|h| h.symptom.is_some()) {
+            h.symptom = Some(error);
+        }
+        health
+    };
+    let start = [("dr0", -60), ("dx0", 0)];
+    let hold_s = AttributionParams::default().thin_hold_ms / 1000;
+
+    // Nothing else happens: the front door opens once the claim has held for two minutes.
+    let mut a = w.attributor();
+    let mut ids = IncidentIds::default();
+    let mut opened_at = None;
+    for s in (30..=300).step_by(30) {
+        let out = a.tick(t(s), &failing(&start, ProbeError::DnsServfail), &mut ids);
+        if let Some(o) = opened(&out).first() {
+            assert_eq!(o.0, "door");
+            opened_at.get_or_insert(s);
+        }
+    }
+    assert_eq!(opened_at, Some(30 + hold_s), "opened at {opened_at:?}");
+
+    // The DNS provider's failure unfolds within the hold: it is named, the front door never.
+    let mut a = w.attributor();
+    let mut ids = IncidentIds::default();
+    let mut named = Vec::new();
+    for s in (30..=300).step_by(30) {
+        let mut impaired = start.to_vec();
+        if s >= 60 {
+            impaired.extend([("dn0", 40), ("dn1", 45), ("dn2", 50)]);
+        }
+        let out = a.tick(t(s), &failing(&impaired, ProbeError::DnsServfail), &mut ids);
+        named.extend(opened(&out).into_iter().map(|o| o.0));
+    }
+    assert_eq!(named, vec!["dnsp".to_string()]);
+
+    // The same claim with an error a front door's failure produces opens at once.
+    let out = w.attributor().tick(
+        t(30),
+        &failing(&start, ProbeError::HttpStatus),
+        &mut IncidentIds::default(),
+    );
+    assert_eq!(
+        opened(&out).first().map(|o| o.0.as_str()),
+        Some("door"),
+        "{out:?}"
+    );
+}
+
+#[test]
 fn a_thin_claim_with_nothing_larger_behind_it_opens_at_once() {
     // Seed 430002's shape: a small world's CDN and two of its three dependents, which rely
     // on nothing else, one of them seen by reports alone (here both). No larger failure can
