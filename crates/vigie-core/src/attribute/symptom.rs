@@ -172,11 +172,21 @@ pub fn reach_fit(
     reach: &Reach,
     symptom: Option<ProbeError>,
 ) -> Compat {
-    if symptom.is_none() {
-        return Compat::Fits;
-    }
+    symptom.map_or(Compat::Fits, |error| {
+        reach_layer_fit(graph, service, reach, Layer::of(error))
+    })
+}
+
+/// [`reach_fit`] for an error from `layer`.
+fn reach_layer_fit(
+    graph: &DependencyGraph,
+    service: ServiceIx,
+    reach: &Reach,
+    layer: Layer,
+) -> Compat {
+    let kind = |c: ComponentIx| graph.component(c).kind;
     if !reach.direct {
-        return compat(graph.component(reach.ix).kind, true, symptom);
+        return layer_compat(kind(reach.ix), true, layer);
     }
     graph
         .direct_edges(service)
@@ -185,9 +195,9 @@ pub fn reach_fit(
             Target::Component(c) if graph.is_within(c, reach.ix) => Some(c),
             _ => None,
         })
-        .map(|c| compat(graph.component(c).kind, false, symptom))
+        .map(|c| layer_compat(kind(c), false, layer))
         .min()
-        .unwrap_or_else(|| compat(graph.component(reach.ix).kind, false, symptom))
+        .unwrap_or_else(|| layer_compat(kind(reach.ix), false, layer))
 }
 
 /// The fit of every closure entry of every service ([`DependencyGraph::component_closure`]),
@@ -212,41 +222,13 @@ pub struct ClosureFits {
 
 impl ClosureFits {
     pub fn new(graph: &DependencyGraph) -> Self {
-        let mut packed = vec![0u16; graph.closure_entries()];
-        // Per component, the best fit of the service's declared components within it.
-        let mut best: Vec<Option<Compat>> = vec![None; graph.component_count()];
-        let mut touched: Vec<ComponentIx> = Vec::new();
-        let kind = |c: ComponentIx| graph.component(c).kind;
+        let mut packed = Vec::with_capacity(graph.closure_entries());
         for s in 0..graph.service_count() as ServiceIx {
-            let base = graph.closure_offset(s);
-            for layer in Layer::ALL {
-                for &c in &touched {
-                    best[c as usize] = None;
-                }
-                touched.clear();
-                for e in graph.direct_edges(s) {
-                    let Target::Component(c) = e.target else {
-                        continue;
-                    };
-                    let fit = layer_compat(kind(c), false, layer);
-                    for x in graph.lineage(c) {
-                        let slot = &mut best[x as usize];
-                        if slot.is_none() {
-                            touched.push(x);
-                        }
-                        *slot = Some(slot.map_or(fit, |b| b.min(fit)));
-                    }
-                }
-                for (i, r) in graph.component_closure(s).iter().enumerate() {
-                    let fit = if r.direct {
-                        best[r.ix as usize]
-                            .unwrap_or_else(|| layer_compat(kind(r.ix), false, layer))
-                    } else {
-                        layer_compat(kind(r.ix), true, layer)
-                    };
-                    packed[base + i] |= (fit as u16) << layer.shift();
-                }
-            }
+            packed.extend(graph.component_closure(s).iter().map(|r| {
+                Layer::ALL.iter().fold(0u16, |bits, &layer| {
+                    bits | (reach_layer_fit(graph, s, r, layer) as u16) << layer.shift()
+                })
+            }));
         }
         ClosureFits { packed }
     }
