@@ -324,11 +324,14 @@ impl IncidentTracker {
             matched.push(true);
         }
 
-        // Resolve what has lost its support for long enough.
+        // Resolve what has lost its support for long enough, and has no straggler left.
         let mut i = 0;
         while i < self.open.len() {
             let inc = &self.open[i];
-            if !matched[i] && now.millis_since(inc.last_supported) >= params.resolve_after_ms {
+            if !matched[i]
+                && now.millis_since(inc.last_supported) >= params.resolve_after_ms
+                && !has_straggler(graph, inc, causes, health)
+            {
                 out.push(Output::IncidentResolved {
                     at: now,
                     incident: inc.id,
@@ -378,6 +381,32 @@ impl IncidentTracker {
         }
         out
     }
+}
+
+/// A service of the incident still impaired without a break since the incident last had a
+/// cause, which no other failure under way may explain (no other cause claims it, nor names
+/// a component it relies on): the failure is not over while one of its services is still
+/// down from it. An outage of hours outlasts its crowd reports — people stop reporting long
+/// before it ends — so its dependents seen by reports alone drop out one by one, and with
+/// fewer than `min_services` left no cause names it; the incident stays open until the last
+/// of them recovers (docs/attribution.md, "Resolution").
+fn has_straggler<H: HealthView>(
+    graph: &DependencyGraph,
+    inc: &OpenIncident,
+    causes: &[Cause],
+    health: &[H],
+) -> bool {
+    inc.services.iter().any(|&s| {
+        health.get(s as usize).is_some_and(|h| {
+            let h = h.health();
+            h.impaired() && h.since.is_some_and(|t| t <= inc.last_supported)
+        }) && !causes.iter().any(|c| match c.kind {
+            CauseKind::Component(x) => {
+                x != inc.component && (c.explained.contains(&s) || graph.relies_on(s, x))
+            }
+            CauseKind::Service(_) => c.explained.contains(&s),
+        })
+    })
 }
 
 /// A claim resting on no more than `min_services` services, at least one of them impaired by

@@ -313,6 +313,8 @@ struct Candidate {
     healthy: [u32; BUCKETS],
     observed: usize,
     remaining: usize,
+    /// The edge confidences of the `remaining` evidence, summed.
+    remaining_weight: f64,
     upper_bound: f64,
     fit: Option<(score::Fit, usize)>,
     /// Residual dependents impaired outside this window are not fresh evidence.
@@ -640,6 +642,7 @@ impl Attributor {
                     .map(|&x| x as usize)
                     .sum(),
                 remaining,
+                remaining_weight: 0.0,
                 upper_bound: 0.0,
                 fit: None,
                 fresh: Fresh::ALWAYS,
@@ -690,6 +693,7 @@ impl Attributor {
                     healthy,
                     observed,
                     remaining,
+                    remaining_weight: 0.0,
                     upper_bound: 0.0,
                     fit: None,
                     fresh: Fresh::ALWAYS,
@@ -802,11 +806,13 @@ impl Attributor {
                 dirty[i] = false;
                 cand.fit = None;
                 cand.remaining = 0;
+                cand.remaining_weight = 0.0;
                 cand.upper_bound = -p.model.cause_cost + cand.prior_relief(&p);
                 cand.fresh = fresh_window(cand, &self.remaining, &self.since, &self.seen);
                 for e in &cand.evidence {
                     if live(&self.remaining, &self.since, &self.seen, cand.fresh, e) {
                         cand.remaining += 1;
+                        cand.remaining_weight += score::bucket_weight(e.bucket);
                         cand.upper_bound += gain[e.bucket as usize][e.compat.index()];
                         marks.extend(cand.outside.mark(self.footprints.of(e.service)));
                     }
@@ -825,6 +831,10 @@ impl Attributor {
                 (CauseKind::Service(0), f64::NEG_INFINITY, 0);
             let mut best_score = 0.0f64;
             let mut scored: Vec<usize> = Vec::new();
+            // Components that would be eligible but for the explaining-away test, and those
+            // that pass it.
+            let mut blocked: Vec<usize> = Vec::new();
+            let mut passing: Vec<usize> = Vec::new();
             for &i in &order {
                 if Some(i) == excluded {
                     continue;
@@ -871,14 +881,21 @@ impl Attributor {
                 ));
                 let eligible = match cand.kind {
                     CauseKind::Component(_) => {
-                        independent >= p.min_services
-                            && residual_lift_ok(
-                                cand,
-                                remaining_total,
-                                impaired_total,
-                                self.observed_total,
-                                eps,
-                            )
+                        let lift = residual_lift_ok(
+                            cand,
+                            remaining_total,
+                            impaired_total,
+                            self.observed_total,
+                            eps,
+                        );
+                        if independent >= p.min_services && fit.score > 0.0 {
+                            if lift {
+                                passing.push(i);
+                            } else {
+                                blocked.push(i);
+                            }
+                        }
+                        independent >= p.min_services && lift
                     }
                     CauseKind::Service(_) => cand.remaining >= p.min_services,
                 };
@@ -889,6 +906,33 @@ impl Attributor {
                     best = Some(i);
                     best_info = (cand.kind, fit.score, cand.observed);
                     best_score = fit.score;
+                }
+            }
+            // Two concurrent failures can each be the other's background: on a small world
+            // their dependents are most of the impaired services, and neither passes the
+            // explaining-away test until the other is accepted. A component blocked only by
+            // another's services — each passes once the other's are set aside, and they
+            // share no impaired service — competes as if the other had been accepted, unless
+            // a component that passes claims some of its services: then it may be the broad
+            // cover of narrower failures (a cloud under three failing CDNs), which go first.
+            for &x in &blocked {
+                let Some((fx, _)) = candidates[x].fit else {
+                    continue;
+                };
+                if best.is_some() && !prefer(&self.graph, &candidates[x], fx.score, &best_info) {
+                    continue;
+                }
+                if self.partner_unblocks(
+                    candidates,
+                    x,
+                    &scored,
+                    &passing,
+                    remaining_total,
+                    impaired_total,
+                ) {
+                    best = Some(x);
+                    best_info = (candidates[x].kind, fx.score, candidates[x].observed);
+                    best_score = fx.score;
                 }
             }
             if round == 0 && record {
@@ -996,6 +1040,7 @@ impl Attributor {
             if let (true, CauseKind::Service(u)) = (cause_marked, candidates[b].kind) {
                 self.mark_relying_on_service(u, false);
             }
+            drop_restated_rivals(&self.graph, candidates, &mut rivals);
             let confidence = posterior_share(sb, rivals.iter().map(|r| r.score));
             for &s in &explained {
                 self.scratch[s as usize] = false;
@@ -1065,6 +1110,67 @@ impl Attributor {
         }
         self.refine_confidences(candidates, &mut picks, &pick_rivals);
         picks
+    }
+
+    /// Whether component candidate `x`, blocked by the explaining-away test, has a partner
+    /// among the `scored` candidates: a component with a positive score and enough
+    /// independent services, sharing no live impaired service with `x`, such that each
+    /// passes the test once the other's services are counted as explained. Never when one of
+    /// the `passing` components shares a live impaired service with `x`.
+    fn partner_unblocks(
+        &mut self,
+        candidates: &[Candidate],
+        x: usize,
+        scored: &[usize],
+        passing: &[usize],
+        remaining_total: usize,
+        impaired_total: usize,
+    ) -> bool {
+        let p = self.params;
+        let eps = p.model.background_rate;
+        let cx = &candidates[x];
+        for e in &cx.evidence {
+            if live(&self.remaining, &self.since, &self.seen, cx.fresh, e) {
+                self.scratch[e.service as usize] = true;
+            }
+        }
+        let shares = |c: &Candidate, scratch: &[bool]| {
+            c.evidence.iter().any(|e| {
+                scratch[e.service as usize]
+                    && live(&self.remaining, &self.since, &self.seen, c.fresh, e)
+            })
+        };
+        let covered = passing
+            .iter()
+            .any(|&y| y != x && shares(&candidates[y], &self.scratch));
+        let found = !covered
+            && scored.iter().any(|&y| {
+                let cy = &candidates[y];
+                y != x
+                    && matches!(cy.kind, CauseKind::Component(_))
+                    && cy
+                        .fit
+                        .is_some_and(|(f, ind)| f.score > 0.0 && ind >= p.min_services)
+                    && !shares(cy, &self.scratch)
+                    && residual_lift_ok(
+                        cx,
+                        remaining_total.saturating_sub(cy.remaining),
+                        impaired_total,
+                        self.observed_total,
+                        eps,
+                    )
+                    && residual_lift_ok(
+                        cy,
+                        remaining_total.saturating_sub(cx.remaining),
+                        impaired_total,
+                        self.observed_total,
+                        eps,
+                    )
+            });
+        for e in &cx.evidence {
+            self.scratch[e.service as usize] = false;
+        }
+        found
     }
 
     /// When a dependent turned impaired relative to the onset in `fresh` ([`timing`]):
@@ -1224,6 +1330,46 @@ struct Rival {
     fresh: Fresh,
 }
 
+/// Two rivals where one is an ancestor of the other and claims no service the other does
+/// not are one failure said at two precisions (a cloud whose only impaired dependents are
+/// its front door's): one hypothesis against the cause, not two. Keeps the better-scoring.
+fn drop_restated_rivals(
+    graph: &DependencyGraph,
+    candidates: &[Candidate],
+    rivals: &mut Vec<Rival>,
+) {
+    if rivals.len() < 2 {
+        return;
+    }
+    let mut dropped = vec![false; rivals.len()];
+    for (a, ra) in rivals.iter().enumerate() {
+        for (d, rd) in rivals.iter().enumerate() {
+            if a == d || dropped[a] || dropped[d] {
+                continue;
+            }
+            let (ka, kd) = (candidates[ra.candidate].kind, candidates[rd.candidate].kind);
+            if !is_same_or_ancestor(graph, ka, kd)
+                || !ra
+                    .live
+                    .iter()
+                    .all(|e| rd.live.iter().any(|f| f.service == e.service))
+            {
+                continue;
+            }
+            if rd.score >= ra.score {
+                dropped[a] = true;
+            } else {
+                dropped[d] = true;
+            }
+        }
+    }
+    let mut i = 0;
+    rivals.retain(|_| {
+        i += 1;
+        !dropped[i - 1]
+    });
+}
+
 /// Is `a` the component `b`, or one of its ancestors?
 fn is_same_or_ancestor(graph: &DependencyGraph, a: CauseKind, b: CauseKind) -> bool {
     match (a, b) {
@@ -1337,12 +1483,20 @@ fn residual_lift_ok(
     observed_total: usize,
     eps: f64,
 ) -> bool {
-    let explained_deps = cand.evidence.len().saturating_sub(cand.remaining);
-    let dep_obs = cand.observed.saturating_sub(explained_deps);
-    if dep_obs == 0 {
+    // Dependents count by the confidence of their edges: a service that relies on the
+    // component with confidence 0.4 is four tenths of a dependent, impaired or healthy.
+    let healthy_weight: f64 = cand
+        .healthy
+        .iter()
+        .enumerate()
+        .map(|(b, &n)| f64::from(n) * score::bucket_weight(b as u8))
+        .sum();
+    let dep_obs = healthy_weight + cand.remaining_weight;
+    if dep_obs <= 0.0 {
         return false;
     }
-    let dep_rate = cand.remaining as f64 / dep_obs as f64;
+    let dep_rate = cand.remaining_weight / dep_obs;
+    let explained_deps = cand.evidence.len().saturating_sub(cand.remaining);
     let explained_others = impaired_total
         .saturating_sub(remaining_total)
         .saturating_sub(explained_deps);
