@@ -868,3 +868,29 @@ fn a_component_s_declared_failure_reaches_attribution() {
         "{explanation}"
     );
 }
+
+/// A surge that dips to merely elevated reports for a few minutes is one impairment, not
+/// two: entering needs a surge, leaving needs reports back at their usual level.
+#[test]
+fn a_report_surge_that_dips_to_elevated_is_one_impairment() {
+    let mut engine = Engine::new(topology(&["shop"]), EngineParams::default());
+    let mut signals = quiet_history("shop", 2);
+    let onset = 3600;
+    let mut n = 0;
+    for (from, to, per_minute) in [(0, 10, 20), (10, 22, 2), (22, 32, 20)] {
+        for minute in from..to {
+            for k in 0..per_minute {
+                n += 1;
+                let secs = onset + minute * 60 + k * 60 / per_minute;
+                signals.push(report(secs, "shop", Some(format!("p-{n}"))));
+            }
+        }
+    }
+    let out = run(&mut engine, signals, onset + 2 * 3600);
+    let entered: Vec<_> = state_changes(&out)
+        .into_iter()
+        .filter(|(_, state, previous)| state.is_impaired() && !previous.is_impaired())
+        .collect();
+    assert_eq!(entered.len(), 1, "{:#?}", state_changes(&out));
+    assert_eq!(engine.service("shop").unwrap().state, State::Operational);
+}

@@ -86,6 +86,14 @@ pub struct DetectParams {
     pub overwhelming_ratio: f64,
     /// Skipped minutes are learnt as zero counts, at most this many (older ones are dropped).
     pub max_catch_up_minutes: u32,
+    /// Minutes as surprising as a surge (`surge_surprise`, one minute or a window) are not
+    /// learnt into the baseline until the outage they belong to has lasted this long: an
+    /// outage of hours is not a new normal, while a lasting change of level is learnt
+    /// (winsorised) once it has held this long. Only in a seasonal bin already learnt for
+    /// `bin_minutes`: an hour the detector has not seen yet is still being learnt.
+    pub outage_hold_minutes: u32,
+    /// An outage ends after this many minutes in a row less surprising than a surge.
+    pub outage_gap_minutes: u32,
 }
 
 impl Default for DetectParams {
@@ -114,6 +122,8 @@ impl Default for DetectParams {
             overwhelming_reporters: 50,
             overwhelming_ratio: 10.0,
             max_catch_up_minutes: 14 * 1440,
+            outage_hold_minutes: 360,
+            outage_gap_minutes: 30,
         }
     }
 }
@@ -223,6 +233,10 @@ pub struct ReportDetector {
     /// Ring of recent closed minutes: count and the expected count when it closed.
     recent_count: [u32; MAX_RECENT],
     recent_expected: [f32; MAX_RECENT],
+    /// The anomaly under way: the minute it began, and the normal minutes since its last
+    /// anomalous one.
+    anomaly_since: Option<i64>,
+    normal_run: u32,
 }
 
 impl ReportDetector {
@@ -253,6 +267,8 @@ impl ReportDetector {
             last_closed: None,
             recent_count: [0; MAX_RECENT],
             recent_expected: [0.0; MAX_RECENT],
+            anomaly_since: None,
+            normal_run: 0,
         }
     }
 
@@ -293,24 +309,52 @@ impl ReportDetector {
         let surprise = -tail::ln_nb_upper(xf, mu, phi) / std::f64::consts::LN_10;
         let sd = (mu + phi * mu * mu).sqrt();
         let used = xf.min(mu + p.clip_sd * sd + p.clip_floor);
-
-        // Seasonal bin.
+        // Anomalous: this minute alone or a window ending with it. An outage: as surprising
+        // as a surge.
+        let anomalous = surprise >= p.anomalous_surprise
+            || self.window_anomalous(m, x, mu, phi, p.anomalous_surprise);
+        let outage = anomalous
+            && (surprise >= p.surge_surprise
+                || self.window_anomalous(m, x, mu, phi, p.surge_surprise));
+        if outage {
+            self.anomaly_since.get_or_insert(m);
+            self.normal_run = 0;
+        } else if self.anomaly_since.is_some() {
+            self.normal_run += 1;
+            if self.normal_run >= p.outage_gap_minutes {
+                self.anomaly_since = None;
+            }
+        }
+        // An outage's minutes, even winsorised, would raise the baseline minute after minute
+        // (from 0.6 to over 10 reporters a minute in two hours on a service with three days
+        // of history): its report-only services then looked recovered in the middle of it.
+        // They are held back, up to `outage_hold_minutes` into the outage — but only in a
+        // bin already learnt for a day: an hour of the day the detector has not seen yet
+        // (the evening peak of a service's first day) is still being learnt, not an outage.
         let idx = self.bin_index(m);
-        let cap = (p.bin_memory_days * p.bin_minutes as f64) as f32;
-        let bin = &mut self.bins[idx];
-        bin.weight = (bin.weight + 1.0).min(cap.max(1.0));
-        bin.mean += (used as f32 - bin.mean) / bin.weight;
+        let held = outage
+            && self.bins[idx].weight >= p.bin_minutes as f32
+            && self
+                .anomaly_since
+                .is_some_and(|since| m - since < i64::from(p.outage_hold_minutes));
 
-        // Overall level.
-        self.level_weight = (self.level_weight + 1.0).min(p.level_memory_minutes);
-        self.level += (used - self.level) / self.level_weight;
+        if !held {
+            // Seasonal bin.
+            let cap = (p.bin_memory_days * p.bin_minutes as f64) as f32;
+            let bin = &mut self.bins[idx];
+            bin.weight = (bin.weight + 1.0).min(cap.max(1.0));
+            bin.mean += (used as f32 - bin.mean) / bin.weight;
 
-        // Dispersion, from normal minutes only: neither this minute alone nor any window
-        // ending with it may be anomalous. With a sparse service (0.05 reporters a minute) a
-        // slow outage of 2–5 reporters a minute is unremarkable minute by minute, yet each
-        // such minute adds (x − μ)² ≈ 10 against μ² ≈ 0.003 and would drive φ to its bound
-        // for a week, blinding the detector to the next outage.
-        if surprise < p.anomalous_surprise && !self.window_anomalous(m, x, mu, phi) {
+            // Overall level.
+            self.level_weight = (self.level_weight + 1.0).min(p.level_memory_minutes);
+            self.level += (used - self.level) / self.level_weight;
+        }
+
+        // Dispersion, from normal minutes only. With a sparse service (0.05 reporters a
+        // minute) a slow outage of 2–5 reporters a minute is unremarkable minute by minute,
+        // yet each such minute adds (x − μ)² ≈ 10 against μ² ≈ 0.003 and would drive φ to
+        // its bound for a week, blinding the detector to the next outage.
+        if !anomalous {
             self.disp_weight = (self.disp_weight + 1.0).min(p.dispersion_memory_minutes);
             let a = 1.0 / self.disp_weight;
             self.res2 += a * ((xf - mu) * (xf - mu) - self.res2);
@@ -325,14 +369,15 @@ impl ReportDetector {
         self.last_closed = Some(m);
     }
 
-    /// Is any window ending with minute `m` (count `x`, expectation `mu`) anomalous, by the
-    /// same test as [`ReportDetector::assess`]? A minute with no reporter never is.
-    fn window_anomalous(&self, m: i64, x: u32, mu: f64, phi: f64) -> bool {
+    /// Is any window ending with minute `m` (count `x`, expectation `mu`) at least as
+    /// surprising as `surprise`, by the same test as [`ReportDetector::assess`]? A minute
+    /// with no reporter never is.
+    fn window_anomalous(&self, m: i64, x: u32, mu: f64, phi: f64, surprise: f64) -> bool {
         if x == 0 {
             return false;
         }
         let p = &self.params;
-        let limit = -p.anomalous_surprise * std::f64::consts::LN_10;
+        let limit = -surprise * std::f64::consts::LN_10;
         let (mut observed, mut expected) = (u64::from(x), mu);
         let mut length = 1u32;
         for &w in &p.windows {

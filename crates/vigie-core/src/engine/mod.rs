@@ -532,9 +532,20 @@ impl Engine {
             params: &params.fusion,
         };
         let (candidate, rule) = fusion::fuse(&evidence);
+        let current = slot.state;
+        // A service impaired by reports alone stays so while they are still elevated: a
+        // surge is needed to enter, reports back at their usual level to leave, or a surge
+        // dipping for a few minutes would read as two outages.
+        let candidate = if current.is_impaired()
+            && rule == fusion::Rule::ReportsNormal
+            && surge.level >= SurgeLevel::Elevated
+        {
+            current
+        } else {
+            candidate
+        };
 
         // Hysteresis: worse at once; out of an impairment only after a hold.
-        let current = slot.state;
         let mut next = None;
         if candidate != current {
             if current.is_impaired() && candidate.severity() < current.severity() {
@@ -700,6 +711,11 @@ impl Engine {
     }
 
     // ----- read accessors -----
+
+    /// The attributor, for inspection (`None` when the topology makes no dependency graph).
+    pub fn attributor(&self) -> Option<&crate::attribute::Attributor> {
+        self.attributor.as_ref()
+    }
 
     /// Per-service health in topology order (what attribution reads).
     pub fn health(&self) -> &[ServiceHealth] {
