@@ -1348,11 +1348,15 @@ fn drop_restated_rivals(
                 continue;
             }
             let (ka, kd) = (candidates[ra.candidate].kind, candidates[rd.candidate].kind);
-            if !is_same_or_ancestor(graph, ka, kd)
-                || !ra
-                    .live
-                    .iter()
-                    .all(|e| rd.live.iter().any(|f| f.service == e.service))
+            if !is_same_or_ancestor(graph, ka, kd) || ra.live.len() > rd.live.len() {
+                continue;
+            }
+            let mut theirs: Vec<ServiceIx> = rd.live.iter().map(|f| f.service).collect();
+            theirs.sort_unstable();
+            if !ra
+                .live
+                .iter()
+                .all(|e| theirs.binary_search(&e.service).is_ok())
             {
                 continue;
             }
