@@ -30,6 +30,7 @@
 pub mod series;
 pub mod tail;
 
+use std::f64::consts::LN_10;
 use std::sync::Arc;
 
 use crate::time::{Timestamp, DAY_MS, MINUTE_MS};
@@ -233,10 +234,10 @@ pub struct ReportDetector {
     /// Ring of recent closed minutes: count and the expected count when it closed.
     recent_count: [u32; MAX_RECENT],
     recent_expected: [f32; MAX_RECENT],
-    /// The anomaly under way: the minute it began, and the normal minutes since its last
-    /// anomalous one.
-    anomaly_since: Option<i64>,
-    normal_run: u32,
+    /// The outage under way (minutes as surprising as a surge): the minute it began, and the
+    /// calmer minutes in a row since its last one.
+    outage_since: Option<i64>,
+    calm_run: u32,
 }
 
 impl ReportDetector {
@@ -267,8 +268,8 @@ impl ReportDetector {
             last_closed: None,
             recent_count: [0; MAX_RECENT],
             recent_expected: [0.0; MAX_RECENT],
-            anomaly_since: None,
-            normal_run: 0,
+            outage_since: None,
+            calm_run: 0,
         }
     }
 
@@ -309,20 +310,18 @@ impl ReportDetector {
         let surprise = -tail::ln_nb_upper(xf, mu, phi) / std::f64::consts::LN_10;
         let sd = (mu + phi * mu * mu).sqrt();
         let used = xf.min(mu + p.clip_sd * sd + p.clip_floor);
-        // Anomalous: this minute alone or a window ending with it. An outage: as surprising
-        // as a surge.
-        let anomalous = surprise >= p.anomalous_surprise
-            || self.window_anomalous(m, x, mu, phi, p.anomalous_surprise);
-        let outage = anomalous
-            && (surprise >= p.surge_surprise
-                || self.window_anomalous(m, x, mu, phi, p.surge_surprise));
+        // The surprise of this minute alone or of a window ending with it, whichever is
+        // larger: anomalous from `anomalous_surprise`, an outage from `surge_surprise`.
+        let most = surprise.max(self.window_surprise(m, x, mu, phi));
+        let anomalous = most >= p.anomalous_surprise;
+        let outage = most >= p.surge_surprise;
         if outage {
-            self.anomaly_since.get_or_insert(m);
-            self.normal_run = 0;
-        } else if self.anomaly_since.is_some() {
-            self.normal_run += 1;
-            if self.normal_run >= p.outage_gap_minutes {
-                self.anomaly_since = None;
+            self.outage_since.get_or_insert(m);
+            self.calm_run = 0;
+        } else if self.outage_since.is_some() {
+            self.calm_run += 1;
+            if self.calm_run >= p.outage_gap_minutes {
+                self.outage_since = None;
             }
         }
         // An outage's minutes, even winsorised, would raise the baseline minute after minute
@@ -335,7 +334,7 @@ impl ReportDetector {
         let held = outage
             && self.bins[idx].weight >= p.bin_minutes as f32
             && self
-                .anomaly_since
+                .outage_since
                 .is_some_and(|since| m - since < i64::from(p.outage_hold_minutes));
 
         if !held {
@@ -369,15 +368,15 @@ impl ReportDetector {
         self.last_closed = Some(m);
     }
 
-    /// Is any window ending with minute `m` (count `x`, expectation `mu`) at least as
-    /// surprising as `surprise`, by the same test as [`ReportDetector::assess`]? A minute
-    /// with no reporter never is.
-    fn window_anomalous(&self, m: i64, x: u32, mu: f64, phi: f64, surprise: f64) -> bool {
+    /// The largest surprise (`-log10 p`, uncorrected) of the windows longer than one minute
+    /// ending with minute `m` (count `x`, expectation `mu`), by the same test as
+    /// [`ReportDetector::assess`]. A minute with no reporter has none (0).
+    fn window_surprise(&self, m: i64, x: u32, mu: f64, phi: f64) -> f64 {
         if x == 0 {
-            return false;
+            return 0.0;
         }
         let p = &self.params;
-        let limit = -surprise * std::f64::consts::LN_10;
+        let mut most = 0.0f64;
         let (mut observed, mut expected) = (u64::from(x), mu);
         let mut length = 1u32;
         for &w in &p.windows {
@@ -387,11 +386,12 @@ impl ReportDetector {
                 expected += mu;
                 length += 1;
             }
-            if w > 1 && tail::ln_nb_upper(observed as f64, expected, phi) < limit {
-                return true;
+            if w > 1 {
+                let surprise = -tail::ln_nb_upper(observed as f64, expected, phi) / LN_10;
+                most = most.max(surprise);
             }
         }
-        false
+        most
     }
 
     /// Current dispersion φ (variance `μ + φ μ²`).
