@@ -598,6 +598,68 @@ fn a_failing_neighbour_corroborates_fresh_failures_from_two_vantages() {
     assert!(!cause.contains("first"), "{cause}");
 }
 
+#[test]
+fn a_neighbour_failing_from_the_same_vantage_confirms_a_lone_vantage_sooner() {
+    // Every service is behind fastly; paris, tokyo and ohio probe at :00, :20 and :40 of
+    // each minute. A regional failure: "first" fails from tokyo alone from 600 s (620, 680,
+    // 740), so its lone vantage votes at its third failure, 740. "next" fails from tokyo from
+    // 670 s (680, 740): two failures, one short of voting alone, when "first" turns impaired
+    // from the same vantage, so it counts at once instead of at 800. Both answer with 5xx.
+    let ids = ["next", "first", "q0", "q1", "q2"];
+    let run_with = |first_fails_from: &str| {
+        let mut engine = Engine::new(topology(&ids), EngineParams::default());
+        let mut signals = Vec::new();
+        for m in 0..15i64 {
+            for (k, v) in ["paris", "tokyo", "ohio"].iter().enumerate() {
+                let t = m * 60 + k as i64 * 20;
+                for id in ids {
+                    let ok = match id {
+                        "first" => *v != first_fails_from || t < 600,
+                        "next" => *v != "tokyo" || t < 670,
+                        _ => true,
+                    };
+                    let mut signal = probe(t, id, v, ok);
+                    if let (Signal::Probe(p), false) = (&mut signal, ok) {
+                        p.error = Some(ProbeError::HttpStatus);
+                    }
+                    signals.push(signal);
+                }
+            }
+        }
+        let out = run(&mut engine, signals, 880);
+        let impaired_at = |service: &str| {
+            out.iter().find_map(|o| match o {
+                Output::ServiceState {
+                    at,
+                    service: s,
+                    state,
+                    cause,
+                    ..
+                } if s == service && state.is_impaired() => Some((*at, cause.clone())),
+                _ => None,
+            })
+        };
+        (impaired_at("next"), impaired_at("first"), impaired_at("q0"))
+    };
+    let (next, first, q0) = run_with("tokyo");
+    assert_eq!(first.map(|f| f.0), Some(at(740)));
+    let (when, cause) = next.expect("next is impaired");
+    assert_eq!(when, at(740), "{cause}");
+    assert_eq!(
+        cause,
+        "probes fail from 1 of 3 vantages (http_status) while first, which also relies on \
+         fastly, has just turned impaired"
+    );
+    assert_eq!(q0, None, "a healthy neighbour stays operational");
+    // A neighbour failing from another vantage is another footprint: "next" waits for its
+    // own third failure.
+    let (next, first, _) = run_with("paris");
+    assert_eq!(first.map(|f| f.0), Some(at(720)));
+    let (when, cause) = next.expect("next is impaired");
+    assert_eq!(when, at(800), "{cause}");
+    assert!(!cause.contains("first"), "{cause}");
+}
+
 /// `n` services `{prefix}0..` relying on the managed service `component`, and twenty `web`
 /// services behind fastly: the ids (in topology order) and the topology.
 fn managed_service_world(prefix: &str, n: usize, component: &str) -> (Vec<String>, Topology) {

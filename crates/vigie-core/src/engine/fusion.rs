@@ -193,7 +193,7 @@ pub fn describe(rule: Rule, e: &Evidence<'_>) -> String {
                         e.probe.describe()
                     )
                 }
-                (Support::Neighbour, _, Some((n, c, ago))) => {
+                (Support::Neighbour(_), _, Some((n, c, ago))) => {
                     let when = if ago > 0 {
                         format!("turned impaired {ago} s ago")
                     } else {

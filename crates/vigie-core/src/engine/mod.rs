@@ -20,7 +20,7 @@ pub mod probes;
 pub mod reports;
 pub mod upstream;
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use crate::detect::{Band, DetectParams, SurgeLevel, SurgeVerdict};
@@ -41,7 +41,7 @@ use fusion::Evidence;
 use intern::Interner;
 use neighbours::Neighbours;
 use probes::ServiceProbes;
-use probes::Support;
+use probes::{Support, VantageSet};
 use reports::ServiceReports;
 use upstream::Upstream;
 
@@ -434,13 +434,16 @@ impl Engine {
         out
     }
 
-    /// Services whose fresh failures from two vantages await unanimity count them once a
-    /// neighbour (a service relying on one of the same components) has turned impaired
-    /// moments ago (`neighbours.rs`). A service turning impaired here may corroborate
-    /// another, so this repeats until nothing more changes; each service is re-evaluated at
-    /// most once per round, and leaves the list once its failures count.
+    /// Services whose fresh failures from two vantages await unanimity (or whose lone
+    /// failing vantage awaits its extra failures) count them once a neighbour (a service
+    /// relying on one of the same components) has turned impaired moments ago
+    /// (`neighbours.rs`). A service turning impaired here may corroborate another, so this
+    /// repeats until nothing more changes. Each service is re-evaluated once per neighbour
+    /// onset: a lone vantage that the neighbour does not fail from stays in the list, and is
+    /// looked at again only when a newer neighbour turns impaired.
     fn corroborate_by_neighbours(&mut self, now: Timestamp, out: &mut Vec<Output>) {
-        let mut rounds = 0;
+        // Per service, the neighbour onset it was last re-evaluated with.
+        let mut tried: HashMap<usize, neighbours::Onset> = HashMap::new();
         loop {
             let Some(graph) = self.attributor.as_ref().map(|a| a.graph()) else {
                 return;
@@ -449,12 +452,14 @@ impl Engine {
                 .corroborable
                 .iter()
                 .copied()
-                .filter(|&ix| self.neighbours.of(graph, ix as u32, now).is_some())
+                .filter_map(|ix| {
+                    let (onset, _) = self.neighbours.of(graph, ix as u32, now)?;
+                    (tried.insert(ix, onset) != Some(onset)).then_some(ix)
+                })
                 .collect();
-            if ready.is_empty() || rounds > self.services.len() {
+            if ready.is_empty() {
                 return;
             }
-            rounds += 1;
             for ix in ready {
                 self.services[ix].probes.invalidate();
                 self.evaluate(ix, now, out);
@@ -471,21 +476,25 @@ impl Engine {
         // it (its cause names it).
         let probes = &self.services[ix].probes;
         let reevaluate = probes.needs_evaluation(now);
-        let wants_neighbour =
-            upstream.is_none() && (reevaluate || probes.verdict().leaned_on == Support::Neighbour);
-        let neighbour = match (wants_neighbour, graph) {
-            (true, Some(g)) => self.neighbours.of(g, ix as u32, now).map(|(o, c)| {
-                (
-                    g.service_id(o.service),
-                    g.component(c).id.as_str(),
-                    now.millis_since(o.at) / 1000,
-                )
-            }),
-            _ => None,
+        let wants_neighbour = upstream.is_none()
+            && (reevaluate || matches!(probes.verdict().leaned_on, Support::Neighbour(_)));
+        let (neighbour, neighbour_vantages) = match (wants_neighbour, graph) {
+            (true, Some(g)) => match self.neighbours.of(g, ix as u32, now) {
+                Some((o, c)) => (
+                    Some((
+                        g.service_id(o.service),
+                        g.component(c).id.as_str(),
+                        now.millis_since(o.at) / 1000,
+                    )),
+                    o.vantages,
+                ),
+                None => (None, VantageSet::default()),
+            },
+            _ => (None, VantageSet::default()),
         };
         let support = match (upstream, neighbour) {
             (Some(_), _) => Support::Upstream,
-            (None, Some(_)) => Support::Neighbour,
+            (None, Some(_)) => Support::Neighbour(neighbour_vantages),
             (None, None) => Support::None,
         };
         let slot = &mut self.services[ix];
@@ -581,7 +590,8 @@ impl Engine {
                     slot.impaired_since =
                         Some(slot.incident.as_ref().map_or(now, |inc| inc.detected));
                     if let Some(g) = graph {
-                        self.neighbours.record(g, ix as u32, now);
+                        let vantages = slot.probes.partial_vantages(now, &params.probes);
+                        self.neighbours.record(g, ix as u32, now, vantages);
                     }
                 }
                 let first_signal = [evidence.probe.failing_since, slot.reports.surge_since()]

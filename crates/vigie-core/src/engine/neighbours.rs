@@ -10,12 +10,18 @@
 //! blamed component is for [`super::upstream`]; unlike a blamed component, a neighbour does
 //! not let one vantage vote alone.
 //!
+//! A neighbour failing from only some vantages also lets a lone failing vantage of the
+//! service vote without its extra failures, when it is one of the neighbour's vantages and its
+//! failures are answers: a regional failure shows the same vantages on every dependent, so
+//! the second dependent of one is detected a probe interval sooner.
+//!
 //! Only direct component edges make neighbours (a CDN's customers, a managed database's),
 //! not ancestors: a whole cloud has a dependent failing somewhere most of the time.
 
 use crate::graph::{ComponentIx, DependencyGraph, ServiceIx, Target};
 use crate::time::{Timestamp, MINUTE_MS};
 
+use super::probes::VantageSet;
 use super::upstream::MIN_SUSPECT_CONFIDENCE;
 
 /// How long after a service turns impaired it corroborates its neighbours: the late window
@@ -28,6 +34,10 @@ pub const NEIGHBOUR_WINDOW_MS: i64 = 5 * MINUTE_MS;
 pub struct Onset {
     pub service: ServiceIx,
     pub at: Timestamp,
+    /// The vantages it was failing from then while others passed
+    /// ([`super::probes::ServiceProbes::partial_vantages`]; empty when it failed everywhere or
+    /// reports alone impaired it).
+    pub vantages: VantageSet,
 }
 
 /// The latest impairment onsets among each component's direct dependents.
@@ -45,9 +55,19 @@ impl Neighbours {
         }
     }
 
-    /// `service` turned impaired at `at`.
-    pub fn record(&mut self, graph: &DependencyGraph, service: ServiceIx, at: Timestamp) {
-        let onset = Onset { service, at };
+    /// `service` turned impaired at `at`, failing from `vantages` only.
+    pub fn record(
+        &mut self,
+        graph: &DependencyGraph,
+        service: ServiceIx,
+        at: Timestamp,
+        vantages: VantageSet,
+    ) {
+        let onset = Onset {
+            service,
+            at,
+            vantages,
+        };
         for c in direct_components(graph, service) {
             let Some(slot) = self.latest.get_mut(c as usize) else {
                 continue;
@@ -144,7 +164,7 @@ mod tests {
         let g = graph();
         let mut n = Neighbours::new(g.component_count());
         let t = Timestamp::from_secs(1000);
-        n.record(&g, ix(&g, "a"), t);
+        n.record(&g, ix(&g, "a"), t, VantageSet::default());
         let (o, c) = n.of(&g, ix(&g, "b"), t).expect("b shares the cdn with a");
         assert_eq!(
             (o.service, g.component(c).id.as_str()),
@@ -155,7 +175,7 @@ mod tests {
         assert!(n.of(&g, ix(&g, "a"), t).is_none());
         assert!(n.of(&g, ix(&g, "c"), t).is_none());
         assert!(n.of(&g, ix(&g, "d"), t).is_none());
-        n.record(&g, ix(&g, "c"), t);
+        n.record(&g, ix(&g, "c"), t, VantageSet::default());
         assert!(n.of(&g, ix(&g, "e"), t).is_none());
         // The window: five minutes.
         let late = Timestamp::from_millis(t.as_millis() + NEIGHBOUR_WINDOW_MS);
@@ -168,15 +188,35 @@ mod tests {
     fn a_service_relapsing_does_not_hide_its_neighbour() {
         let g = graph();
         let mut n = Neighbours::new(g.component_count());
-        n.record(&g, ix(&g, "a"), Timestamp::from_secs(1000));
-        n.record(&g, ix(&g, "b"), Timestamp::from_secs(1010));
-        n.record(&g, ix(&g, "b"), Timestamp::from_secs(1020));
+        n.record(
+            &g,
+            ix(&g, "a"),
+            Timestamp::from_secs(1000),
+            VantageSet::default(),
+        );
+        n.record(
+            &g,
+            ix(&g, "b"),
+            Timestamp::from_secs(1010),
+            VantageSet::default(),
+        );
+        n.record(
+            &g,
+            ix(&g, "b"),
+            Timestamp::from_secs(1020),
+            VantageSet::default(),
+        );
         let (o, _) = n
             .of(&g, ix(&g, "b"), Timestamp::from_secs(1030))
             .expect("a is still b's neighbour");
         assert_eq!(o.service, ix(&g, "a"));
         // The latest of several neighbours, over all shared components.
-        n.record(&g, ix(&g, "c"), Timestamp::from_secs(1025));
+        n.record(
+            &g,
+            ix(&g, "c"),
+            Timestamp::from_secs(1025),
+            VantageSet::default(),
+        );
         let (o, c) = n
             .of(&g, ix(&g, "b"), Timestamp::from_secs(1030))
             .expect("c too");

@@ -43,6 +43,36 @@ pub struct Footprint {
     pub live: u16,
 }
 
+/// The vantages a service was failing from when it turned impaired while its other vantages
+/// passed, as [`vantage_key`]s:
+/// what a neighbour's lone failing vantage is compared with (docs/detection.md 4.1, "A
+/// failing neighbour corroborates"). Holds up to [`VantageSet::CAPACITY`] vantages; a service
+/// failing from more leaves the rest out, which only ever withholds corroboration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VantageSet {
+    keys: [u64; VantageSet::CAPACITY],
+    len: u8,
+}
+
+impl VantageSet {
+    pub const CAPACITY: usize = 8;
+
+    fn insert(&mut self, key: u64) {
+        if (self.len as usize) < Self::CAPACITY && !self.contains(key) {
+            self.keys[self.len as usize] = key;
+            self.len += 1;
+        }
+    }
+
+    pub fn contains(&self, key: u64) -> bool {
+        self.keys[..self.len as usize].contains(&key)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 /// A vantage name's share of a [`Footprint`] key: a well-mixed 64-bit hash, summed over the
 /// failing vantages so that the key does not depend on their order.
 fn vantage_key(name: &str) -> u64 {
@@ -338,8 +368,9 @@ pub struct ProbeVerdict {
     /// [`ServiceProbes::evaluate_with`]); [`Support::None`] when they count on their own.
     pub leaned_on: Support,
     /// Some check has fresh failures from two vantages that count only once every live
-    /// vantage has failed (not unanimous yet) and no [`Support`] lowered the bar: a failing
-    /// neighbour would make them count.
+    /// vantage has failed (not unanimous yet), or a lone `down` vantage answering with errors
+    /// that waits for its extra failures, and no [`Support`] lowered the bar: a failing
+    /// neighbour would (for the lone vantage, one failing from the same vantage).
     pub corroborable: bool,
 }
 
@@ -349,9 +380,12 @@ pub struct ProbeVerdict {
 pub enum Support {
     #[default]
     None,
-    /// Another service relying on one of the same components turned impaired moments ago:
-    /// fresh failures from two vantages count without unanimity.
-    Neighbour,
+    /// Another service relying on one of the same components turned impaired moments ago,
+    /// failing from these vantages only (empty: from all, or seen by reports): fresh failures from two vantages count without
+    /// unanimity, and a lone `down` vantage whose failures are answers votes without its
+    /// extra failures when the neighbour fails from that vantage too (a regional failure
+    /// shows the same vantages on every dependent).
+    Neighbour(VantageSet),
     /// A component the service depends on is blamed (an open component incident): fresh
     /// failures from two vantages count without unanimity, and a lone `down` vantage votes
     /// without its extra failures.
@@ -535,6 +569,28 @@ impl ServiceProbes {
             verdict_changed || established_now || was_stale || outcome_changed || pos.is_none();
     }
 
+    /// The live vantages whose latest result failed (confirmed or fresh), over all checks,
+    /// when some live vantage's latest result passed: a failure seen from only some
+    /// vantages, which a neighbour's lone failing vantage is compared with once this service
+    /// turns impaired. Empty when every live vantage fails: a failure seen everywhere would
+    /// fail the neighbour everywhere too, not from one vantage.
+    pub fn partial_vantages(&self, now: Timestamp, params: &ProbeParams) -> VantageSet {
+        let mut set = VantageSet::default();
+        let mut passing = false;
+        for e in self.entries.iter().filter(|e| e.is_live(now, params)) {
+            let failing = e.verdict() == VantageVerdict::Down || e.is_fresh_failure(now, params);
+            if !e.last_ok && failing {
+                set.insert(e.vantage_key);
+            }
+            passing |= e.last_ok;
+        }
+        if passing {
+            set
+        } else {
+            VantageSet::default()
+        }
+    }
+
     /// Marks the verdict for recomputation (its inputs changed outside the results).
     pub fn invalidate(&mut self) {
         self.changed = true;
@@ -639,7 +695,7 @@ impl ServiceProbes {
             let neighbour_may_count = two_vantages && uncontradicted && answered;
             let lowered = match support {
                 Support::None => false,
-                Support::Neighbour => neighbour_may_count,
+                Support::Neighbour(_) => neighbour_may_count,
                 Support::Upstream => true,
             };
             if two_vantages && (unanimous || lowered) {
@@ -659,11 +715,19 @@ impl ServiceProbes {
                 corroborable |= neighbour_may_count;
             }
             // A lone failing vantage that other live vantages contradict must persist, unless
-            // a blamed dependency corroborates it.
+            // a blamed dependency corroborates it, or a neighbour failing from the same
+            // vantage does and its failures are answers (a timeout says nothing about who
+            // failed; `failing_key` is the lone vantage's own key here).
             let lone = v.failing == 1 && v.corroborated == 0 && v.live >= 2 && !established;
-            if lone && support == Support::Upstream {
-                v.leaned_on = Support::Upstream;
+            let lone_answers = lone && down_answers == 1;
+            let same_vantage = match support {
+                Support::Neighbour(vantages) => lone_answers && vantages.contains(v.failing_key),
+                _ => false,
+            };
+            if lone && (support == Support::Upstream || same_vantage) {
+                v.leaned_on = support;
             } else if lone {
+                corroborable |= lone_answers;
                 v.failing = 0;
                 v.failing_since = None;
                 v.failing_key = 0;
@@ -1031,15 +1095,28 @@ mod tests {
             (v.state, v.unconfirmed, v.corroborable),
             (State::Operational, 2, true)
         );
-        let v = s.evaluate_with(Timestamp::from_secs(182), &params, Support::Neighbour);
+        let v = s.evaluate_with(
+            Timestamp::from_secs(182),
+            &params,
+            Support::Neighbour(VantageSet::default()),
+        );
         assert_eq!(
             (v.state, v.failing, v.corroborated, v.leaned_on),
-            (State::MajorOutage, 2, 2, Support::Neighbour)
+            (
+                State::MajorOutage,
+                2,
+                2,
+                Support::Neighbour(VantageSet::default())
+            )
         );
         // Once the third vantage passes after them, the two failures are contradicted: a
         // neighbour no longer makes them count (a blamed dependency still does).
         s.observe(&probe(210, "c", true), &params);
-        let v = s.evaluate_with(Timestamp::from_secs(211), &params, Support::Neighbour);
+        let v = s.evaluate_with(
+            Timestamp::from_secs(211),
+            &params,
+            Support::Neighbour(VantageSet::default()),
+        );
         assert_eq!(
             (v.state, v.corroborable, v.leaned_on),
             (State::Operational, false, Support::None)
@@ -1056,26 +1133,121 @@ mod tests {
             s.observe(&probe(150, "c", true), &params);
             s.observe(&failed(180, "a", ProbeError::HttpStatus), &params);
             s.observe(&failed(181, "b", other), &params);
-            let v = s.evaluate_with(Timestamp::from_secs(182), &params, Support::Neighbour);
+            let v = s.evaluate_with(
+                Timestamp::from_secs(182),
+                &params,
+                Support::Neighbour(VantageSet::default()),
+            );
             assert_eq!((v.state, v.corroborable), (State::Operational, false));
             // A blamed dependency does not ask for answers.
             let v = s.evaluate_with(Timestamp::from_secs(182), &params, Support::Upstream);
             assert_eq!(v.state, State::MajorOutage);
         }
-        // A lone `down` vantage still needs its extra failure.
+        // A lone `down` vantage still needs its extra failure, unless the neighbour fails
+        // from that vantage too (next test).
         let mut s = warm(&["a", "b", "c"], 120, &params);
         for t in [180, 240] {
             s.observe(&failed(t, "a", ProbeError::HttpStatus), &params);
             s.observe(&probe(t + 5, "b", true), &params);
             s.observe(&probe(t + 5, "c", true), &params);
         }
-        let v = s.evaluate_with(Timestamp::from_secs(246), &params, Support::Neighbour);
-        assert_eq!((v.state, v.corroborable), (State::Operational, false));
+        let v = s.evaluate_with(Timestamp::from_secs(246), &params, neighbour(&["b", "c"]));
+        assert_eq!((v.state, v.corroborable), (State::Operational, true));
         // One vantage's single failure is only a hint.
         let mut s = warm(&["a", "b", "c"], 120, &params);
         s.observe(&failed(180, "a", ProbeError::HttpStatus), &params);
-        let v = s.evaluate_with(Timestamp::from_secs(181), &params, Support::Neighbour);
+        let v = s.evaluate_with(
+            Timestamp::from_secs(181),
+            &params,
+            Support::Neighbour(VantageSet::default()),
+        );
         assert_eq!((v.state, v.corroborable), (State::Operational, false));
+    }
+
+    fn neighbour(failing_from: &[&str]) -> Support {
+        let mut set = VantageSet::default();
+        for v in failing_from {
+            set.insert(vantage_key(v));
+        }
+        Support::Neighbour(set)
+    }
+
+    #[test]
+    fn a_neighbour_failing_from_the_same_vantage_lets_a_lone_vantage_vote() {
+        let params = ProbeParams::default();
+        // Vantage a fails twice (down, one failure short of voting alone); b and c pass.
+        let lone = |error: ProbeError| {
+            let mut s = warm(&["a", "b", "c"], 120, &params);
+            for t in [180, 240] {
+                s.observe(&failed(t, "a", error), &params);
+                s.observe(&probe(t + 5, "b", true), &params);
+                s.observe(&probe(t + 5, "c", true), &params);
+            }
+            s
+        };
+        let now = Timestamp::from_secs(246);
+        let mut s = lone(ProbeError::HttpStatus);
+        let v = s.evaluate_with(now, &params, Support::None);
+        assert_eq!(
+            (v.state, v.unconfirmed, v.corroborable),
+            (State::Operational, 1, true)
+        );
+        // A neighbour failing from a alone, or from a and others: the same region.
+        for from in [&["a"][..], &["a", "b"], &["c", "a"]] {
+            let v = s.evaluate_with(now, &params, neighbour(from));
+            assert_eq!(
+                (v.state, v.failing, v.leaned_on),
+                (State::Degraded, 1, neighbour(from)),
+                "{from:?}"
+            );
+            assert_eq!(
+                v.describe(),
+                "probes fail from 1 of 3 vantages (http_status)"
+            );
+        }
+        // A neighbour failing elsewhere, or seen by reports alone, says nothing about a.
+        for from in [&["b"][..], &["b", "c"], &[]] {
+            let v = s.evaluate_with(now, &params, neighbour(from));
+            assert_eq!((v.state, v.leaned_on), (State::Operational, Support::None));
+        }
+        // Timeouts are not answers: the vantage's own network may be what fails.
+        for error in [
+            ProbeError::Timeout,
+            ProbeError::ConnectTimeout,
+            ProbeError::DnsTimeout,
+        ] {
+            let mut s = lone(error);
+            let v = s.evaluate_with(now, &params, neighbour(&["a"]));
+            assert_eq!((v.state, v.corroborable), (State::Operational, false));
+        }
+        // One failure of a is still only a hint, whatever the neighbour.
+        let mut s = warm(&["a", "b", "c"], 120, &params);
+        s.observe(&failed(180, "a", ProbeError::HttpStatus), &params);
+        s.observe(&probe(185, "b", true), &params);
+        let v = s.evaluate_with(Timestamp::from_secs(186), &params, neighbour(&["a"]));
+        assert_eq!(v.state, State::Operational);
+    }
+
+    #[test]
+    fn the_partial_vantages_are_those_failing_while_another_passes() {
+        let params = ProbeParams::default();
+        let mut s = warm(&["a", "b", "c"], 120, &params);
+        s.observe(&failed(180, "a", ProbeError::HttpStatus), &params);
+        s.observe(&failed(181, "b", ProbeError::Tls), &params);
+        s.observe(&probe(182, "c", true), &params);
+        let set = s.partial_vantages(Timestamp::from_secs(183), &params);
+        assert!(set.contains(vantage_key("a")) && set.contains(vantage_key("b")));
+        assert!(!set.contains(vantage_key("c")));
+        // b passes again: only a is left.
+        s.observe(&probe(200, "b", true), &params);
+        let set = s.partial_vantages(Timestamp::from_secs(201), &params);
+        assert!(set.contains(vantage_key("a")) && !set.contains(vantage_key("b")));
+        // Every vantage failing is no region: nothing to compare a lone vantage with.
+        s.observe(&failed(210, "b", ProbeError::Tls), &params);
+        s.observe(&failed(211, "c", ProbeError::Tls), &params);
+        assert!(s
+            .partial_vantages(Timestamp::from_secs(212), &params)
+            .is_empty());
     }
 
     #[test]
