@@ -660,6 +660,78 @@ fn a_neighbour_failing_from_the_same_vantage_confirms_a_lone_vantage_sooner() {
     assert!(!cause.contains("first"), "{cause}");
 }
 
+#[test]
+fn two_dependents_failing_from_the_same_lone_vantage_corroborate_each_other() {
+    // Every service is behind fastly; paris, tokyo and ohio probe at :00, :20 and :40 of
+    // each minute. "a" and "b" fail from one vantage each from 600 s on, answering 5xx or
+    // timing out. From the same vantage (tokyo: 620, 680), each has two failures at 680,
+    // one short of voting alone, and they corroborate each other then, not at 740.
+    let ids = ["a", "b", "q0", "q1", "q2"];
+    let run_with = |a_from: &str, error: ProbeError| {
+        let mut engine = Engine::new(topology(&ids), EngineParams::default());
+        let mut signals = Vec::new();
+        for m in 0..14i64 {
+            for (k, v) in ["paris", "tokyo", "ohio"].iter().enumerate() {
+                let t = m * 60 + k as i64 * 20;
+                for id in ids {
+                    let ok = match id {
+                        "a" => *v != a_from || t < 600,
+                        "b" => *v != "tokyo" || t < 600,
+                        _ => true,
+                    };
+                    let mut signal = probe(t, id, v, ok);
+                    if let (Signal::Probe(p), false) = (&mut signal, ok) {
+                        p.error = Some(error);
+                    }
+                    signals.push(signal);
+                }
+            }
+        }
+        let out = run(&mut engine, signals, 820);
+        let impaired_at = |service: &str| {
+            out.iter().find_map(|o| match o {
+                Output::ServiceState {
+                    at,
+                    service: s,
+                    state,
+                    cause,
+                    ..
+                } if s == service && state.is_impaired() => Some((*at, cause.clone())),
+                _ => None,
+            })
+        };
+        (impaired_at("a"), impaired_at("b"), impaired_at("q0"))
+    };
+    let (a, b, q0) = run_with("tokyo", ProbeError::HttpStatus);
+    let (a_at, a_cause) = a.expect("a is impaired");
+    let (b_at, b_cause) = b.expect("b is impaired");
+    assert_eq!((a_at, b_at), (at(680), at(680)), "{a_cause} / {b_cause}");
+    // The first evaluated leans on the other's waiting vantage, the other on its onset.
+    assert_eq!(
+        b_cause,
+        "probes fail from 1 of 3 vantages (http_status) while a, which also relies on fastly, \
+         fails from the same vantage"
+    );
+    assert_eq!(
+        a_cause,
+        "probes fail from 1 of 3 vantages (http_status) while b, which also relies on fastly, \
+         has just turned impaired"
+    );
+    assert_eq!(q0, None, "a healthy neighbour stays operational");
+    // Different vantages are different footprints; timeouts say nothing about who failed.
+    // Each then waits for its own third failure.
+    let (a, b, _) = run_with("paris", ProbeError::HttpStatus);
+    assert_eq!(
+        (a.map(|x| x.0), b.map(|x| x.0)),
+        (Some(at(720)), Some(at(740)))
+    );
+    let (a, b, _) = run_with("tokyo", ProbeError::Timeout);
+    assert_eq!(
+        (a.map(|x| x.0), b.map(|x| x.0)),
+        (Some(at(740)), Some(at(740)))
+    );
+}
+
 /// `n` services `{prefix}0..` relying on the managed service `component`, and twenty `web`
 /// services behind fastly: the ids (in topology order) and the topology.
 fn managed_service_world(prefix: &str, n: usize, component: &str) -> (Vec<String>, Topology) {

@@ -108,15 +108,34 @@ pub struct Evidence<'a> {
     /// The blamed component the service depends on, if any (named when the probe verdict
     /// leaned on it).
     pub upstream: Option<&'a str>,
-    /// The neighbour that turned impaired moments ago, the component they share and how many
-    /// seconds ago (named when the probe verdict leaned on it).
-    pub neighbour: Option<(&'a str, &'a str, i64)>,
+    /// The neighbour the probe verdict may lean on and the component they share (named
+    /// when it did).
+    pub neighbour: Option<Neighbour<'a>>,
     /// A component attribution blames while this service depends on none of the blamed
     /// components and is not impaired: a storm elsewhere, during which its users report in
     /// sympathy (the engine leaves it `None` for an impaired service, so a storm never ends
     /// an impairment already on).
     pub storm: Option<&'a str>,
     pub params: &'a FusionParams,
+}
+
+/// A service relying on one of the same components whose failure corroborates this one's
+/// (docs/detection.md 4.1, "A failing neighbour corroborates").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Neighbour<'a> {
+    pub service: &'a str,
+    pub component: &'a str,
+    pub seen: NeighbourSeen,
+}
+
+/// What the neighbour shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NeighbourSeen {
+    /// It turned impaired this many seconds ago.
+    Impaired { secs_ago: i64 },
+    /// It is not impaired yet, but its lone failing vantage is this service's lone failing
+    /// vantage: two dependents failing from the same single vantage.
+    SameVantage,
 }
 
 impl Evidence<'_> {
@@ -193,15 +212,19 @@ pub fn describe(rule: Rule, e: &Evidence<'_>) -> String {
                         e.probe.describe()
                     )
                 }
-                (Support::Neighbour(_), _, Some((n, c, ago))) => {
-                    let when = if ago > 0 {
-                        format!("turned impaired {ago} s ago")
-                    } else {
-                        "has just turned impaired".to_string()
+                (Support::Neighbour(_), _, Some(n)) => {
+                    let when = match n.seen {
+                        NeighbourSeen::Impaired { secs_ago } if secs_ago > 0 => {
+                            format!("turned impaired {secs_ago} s ago")
+                        }
+                        NeighbourSeen::Impaired { .. } => "has just turned impaired".to_string(),
+                        NeighbourSeen::SameVantage => "fails from the same vantage".to_string(),
                     };
                     format!(
-                        "{} while {n}, which also relies on {c}, {when}",
-                        e.probe.describe()
+                        "{} while {}, which also relies on {}, {when}",
+                        e.probe.describe(),
+                        n.service,
+                        n.component
                     )
                 }
                 _ => e.probe.describe(),

@@ -20,10 +20,12 @@ pub mod probes;
 pub mod reports;
 pub mod upstream;
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use crate::detect::{Band, DetectParams, SurgeLevel, SurgeVerdict};
+use crate::graph::ComponentIx;
 use crate::model::{OfficialStatus, ProbeError, State, Topology};
 use crate::output::{IncidentId, IncidentIds, Output, Scope};
 use crate::signal::{OfficialTarget, Signal};
@@ -37,11 +39,20 @@ pub use probes::{
 };
 pub use reports::{MinuteCounts, ReportParams, SurgeScreen, KIND_SLOTS};
 
-use fusion::Evidence;
+use fusion::{Evidence, NeighbourSeen};
 use intern::Interner;
 use neighbours::Neighbours;
 use probes::ServiceProbes;
 use probes::{Support, VantageSet};
+
+/// Another dependent of `component` waiting on the same lone failing vantage (`key`) as the
+/// service being evaluated ([`Engine::corroborate_by_peers`]).
+#[derive(Clone, Copy, Debug)]
+struct Peer {
+    service: usize,
+    component: ComponentIx,
+    key: u64,
+}
 use reports::ServiceReports;
 use upstream::Upstream;
 
@@ -417,6 +428,9 @@ impl Engine {
             self.evaluate(ix, now, &mut out);
         }
         self.corroborate_by_neighbours(now, &mut out);
+        if self.corroborate_by_peers(now, &mut out) {
+            self.corroborate_by_neighbours(now, &mut out);
+        }
         // Attribution runs after every service state is up to date, over `self.health`
         // (topology order), allocating incident ids from `self.incident_ids` so service and
         // component incidents never collide.
@@ -467,7 +481,62 @@ impl Engine {
         }
     }
 
+    /// Services waiting on a lone failing vantage (two failures with answers, one short of
+    /// voting alone) count it when another dependent of one of the same components waits on
+    /// the same vantage: two dependents failing from one vantage at once are a regional
+    /// failure's footprint, the second piece of evidence the extra failure stands for. The
+    /// first of each pair is re-evaluated leaning on the other; once it turns impaired the
+    /// other, and any further one, follow through [`Engine::corroborate_by_neighbours`].
+    /// Returns whether a service was re-evaluated.
+    fn corroborate_by_peers(&mut self, now: Timestamp, out: &mut Vec<Output>) -> bool {
+        let Some(graph) = self.attributor.as_ref().map(|a| a.graph()) else {
+            return false;
+        };
+        let mut waiting: HashMap<(ComponentIx, u64), usize> = HashMap::new();
+        let mut pairs = Vec::new();
+        for &ix in &self.corroborable {
+            let key = self.services[ix].probes.verdict().lone_key;
+            if key == 0 || self.upstream.of(ix).is_some() {
+                continue;
+            }
+            for c in neighbours::direct_components(graph, ix as u32) {
+                match waiting.entry((c, key)) {
+                    Entry::Occupied(first) => {
+                        pairs.push((
+                            ix,
+                            Peer {
+                                service: *first.get(),
+                                component: c,
+                                key,
+                            },
+                        ));
+                        break;
+                    }
+                    Entry::Vacant(slot) => {
+                        slot.insert(ix);
+                    }
+                }
+            }
+        }
+        for &(ix, peer) in &pairs {
+            self.services[ix].probes.invalidate();
+            self.evaluate_with(ix, now, out, Some(peer));
+        }
+        !pairs.is_empty()
+    }
+
     fn evaluate(&mut self, ix: usize, now: Timestamp, out: &mut Vec<Output>) {
+        self.evaluate_with(ix, now, out, None);
+    }
+
+    /// [`Engine::evaluate`], leaning on `peer` when given ([`Engine::corroborate_by_peers`]).
+    fn evaluate_with(
+        &mut self,
+        ix: usize,
+        now: Timestamp,
+        out: &mut Vec<Output>,
+        peer: Option<Peer>,
+    ) {
         let params = &self.params;
         let graph = self.attributor.as_ref().map(|a| a.graph());
         let component_id = |c| Some(graph?.component(c).id.as_str());
@@ -478,14 +547,24 @@ impl Engine {
         let reevaluate = probes.needs_evaluation(now);
         let wants_neighbour = upstream.is_none()
             && (reevaluate || matches!(probes.verdict().leaned_on, Support::Neighbour(_)));
-        let (neighbour, neighbour_vantages) = match (wants_neighbour, graph) {
-            (true, Some(g)) => match self.neighbours.of(g, ix as u32, now) {
+        let (neighbour, neighbour_vantages) = match (wants_neighbour, graph, peer) {
+            (true, Some(g), Some(p)) => (
+                Some(fusion::Neighbour {
+                    service: g.service_id(p.service as u32),
+                    component: g.component(p.component).id.as_str(),
+                    seen: NeighbourSeen::SameVantage,
+                }),
+                VantageSet::single(p.key),
+            ),
+            (true, Some(g), None) => match self.neighbours.of(g, ix as u32, now) {
                 Some((o, c)) => (
-                    Some((
-                        g.service_id(o.service),
-                        g.component(c).id.as_str(),
-                        now.millis_since(o.at) / 1000,
-                    )),
+                    Some(fusion::Neighbour {
+                        service: g.service_id(o.service),
+                        component: g.component(c).id.as_str(),
+                        seen: NeighbourSeen::Impaired {
+                            secs_ago: now.millis_since(o.at) / 1000,
+                        },
+                    }),
                     o.vantages,
                 ),
                 None => (None, VantageSet::default()),

@@ -105,7 +105,7 @@ impl Neighbours {
 }
 
 /// The components `service` has a direct, fairly certain edge to.
-fn direct_components(
+pub(super) fn direct_components(
     graph: &DependencyGraph,
     service: ServiceIx,
 ) -> impl Iterator<Item = ComponentIx> + '_ {

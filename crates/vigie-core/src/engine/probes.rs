@@ -64,8 +64,24 @@ impl VantageSet {
         }
     }
 
+    /// The set of the one vantage whose key is `key`.
+    pub fn single(key: u64) -> Self {
+        let mut set = VantageSet::default();
+        set.insert(key);
+        set
+    }
+
     pub fn contains(&self, key: u64) -> bool {
         self.keys[..self.len as usize].contains(&key)
+    }
+
+    /// Whether every vantage of `other` is in this set (never for an empty `self`: a
+    /// failure seen everywhere, or by reports, is no region).
+    pub fn contains_all(&self, other: &VantageSet) -> bool {
+        !self.is_empty()
+            && other.keys[..other.len as usize]
+                .iter()
+                .all(|&k| self.contains(k))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -372,6 +388,10 @@ pub struct ProbeVerdict {
     /// that waits for its extra failures, and no [`Support`] lowered the bar: a failing
     /// neighbour would (for the lone vantage, one failing from the same vantage).
     pub corroborable: bool,
+    /// The key of a lone `down` vantage answering with errors that waits for its extra
+    /// failures (0 when there is none): another dependent of the same component waiting on
+    /// the same vantage corroborates it.
+    pub lone_key: u64,
 }
 
 /// What, besides a service's own vantages, makes its fresh failures believable
@@ -407,6 +427,7 @@ impl Default for ProbeVerdict {
             partial_settled: false,
             leaned_on: Support::None,
             corroborable: false,
+            lone_key: 0,
         }
     }
 }
@@ -619,6 +640,7 @@ impl ServiceProbes {
         let mut worst = ProbeVerdict::default();
         let mut unconfirmed = 0u16;
         let mut corroborable = false;
+        let mut lone_key = 0u64;
         let n = self.entries.len();
         for i in 0..n {
             let check = self.entries[i].check.as_deref();
@@ -633,6 +655,8 @@ impl ServiceProbes {
             let mut fresh_errors: [u16; ProbeError::ALL.len()] = [0; ProbeError::ALL.len()];
             let (mut fresh, mut fresh_since): (u16, Option<Timestamp>) = (0, None);
             let mut fresh_key = 0u64;
+            // Fresh and `down` vantages, to compare with a neighbour's partial footprint.
+            let mut failing_set = VantageSet::default();
             // Fresh and `down` vantages whose latest failure is an answer, not a timeout.
             let (mut fresh_answers, mut down_answers) = (0u16, 0u16);
             let mut latest_success: Option<Timestamp> = None;
@@ -654,6 +678,7 @@ impl ServiceProbes {
                     next_stale = next_stale.min(e.fresh_until(params).as_millis());
                     fresh += 1;
                     fresh_key = fresh_key.wrapping_add(e.vantage_key);
+                    failing_set.insert(e.vantage_key);
                     if let Some(err) = e.last_error {
                         fresh_errors[err.index()] += 1;
                         fresh_answers += u16::from(err.is_answer());
@@ -664,6 +689,7 @@ impl ServiceProbes {
                     VantageVerdict::Down => {
                         v.failing += 1;
                         v.failing_key = v.failing_key.wrapping_add(e.vantage_key);
+                        failing_set.insert(e.vantage_key);
                         established |=
                             e.machine.down_failures() >= params.lone_vote_failures(e.thresholds());
                         if let Some(err) = e.last_error {
@@ -693,9 +719,17 @@ impl ServiceProbes {
             // a false alarm exactly where attribution looks for a common cause.
             let answered = fresh_answers > 0 && down_answers + fresh_answers >= 2;
             let neighbour_may_count = two_vantages && uncontradicted && answered;
+            // A vantage that passed does not contradict failures from the vantages a
+            // neighbour fails from while its others pass: that is a regional failure's
+            // footprint, the same on every dependent.
+            let in_neighbour_region = |vantages: VantageSet| {
+                two_vantages && answered && vantages.contains_all(&failing_set)
+            };
             let lowered = match support {
                 Support::None => false,
-                Support::Neighbour(_) => neighbour_may_count,
+                Support::Neighbour(vantages) => {
+                    neighbour_may_count || in_neighbour_region(vantages)
+                }
                 Support::Upstream => true,
             };
             if two_vantages && (unanimous || lowered) {
@@ -712,7 +746,7 @@ impl ServiceProbes {
                 v.failing_since = earliest(v.failing_since, fresh_since);
             } else {
                 unconfirmed = unconfirmed.max(fresh);
-                corroborable |= neighbour_may_count;
+                corroborable |= two_vantages && answered;
             }
             // A lone failing vantage that other live vantages contradict must persist, unless
             // a blamed dependency corroborates it, or a neighbour failing from the same
@@ -728,6 +762,9 @@ impl ServiceProbes {
                 v.leaned_on = support;
             } else if lone {
                 corroborable |= lone_answers;
+                if lone_answers {
+                    lone_key = v.failing_key;
+                }
                 v.failing = 0;
                 v.failing_since = None;
                 v.failing_key = 0;
@@ -780,6 +817,7 @@ impl ServiceProbes {
         }
         worst.unconfirmed = unconfirmed;
         worst.corroborable = corroborable;
+        worst.lone_key = lone_key;
         self.next_stale = next_stale;
         self.verdict = worst;
         worst
@@ -1110,18 +1148,25 @@ mod tests {
             )
         );
         // Once the third vantage passes after them, the two failures are contradicted: a
-        // neighbour no longer makes them count (a blamed dependency still does).
+        // neighbour failing everywhere no longer makes them count, nor one failing from a
+        // region they are not in; one failing from a and b while c passes does (a regional
+        // failure), and so does a blamed dependency.
         s.observe(&probe(210, "c", true), &params);
-        let v = s.evaluate_with(
-            Timestamp::from_secs(211),
-            &params,
-            Support::Neighbour(VantageSet::default()),
-        );
+        let now = Timestamp::from_secs(211);
+        for elsewhere in [&[][..], &["a"], &["a", "c"]] {
+            let v = s.evaluate_with(now, &params, neighbour(elsewhere));
+            assert_eq!(
+                (v.state, v.corroborable, v.leaned_on),
+                (State::Operational, true, Support::None),
+                "{elsewhere:?}"
+            );
+        }
+        let v = s.evaluate_with(now, &params, neighbour(&["a", "b"]));
         assert_eq!(
-            (v.state, v.corroborable, v.leaned_on),
-            (State::Operational, false, Support::None)
+            (v.state, v.failing, v.leaned_on),
+            (State::MajorOutage, 2, neighbour(&["a", "b"]))
         );
-        let v = s.evaluate_with(Timestamp::from_secs(211), &params, Support::Upstream);
+        let v = s.evaluate_with(now, &params, Support::Upstream);
         assert_eq!(v.state, State::MajorOutage);
         // Timeouts are not answers: one of the two is not enough.
         for other in [
