@@ -942,7 +942,7 @@ fn a_thin_report_only_surge_during_a_storm_elsewhere_is_sympathy() {
                 if service == "blog" && state.is_impaired())
         })
     };
-    let out = run_with(true, 12);
+    let out = run_with(true, 17);
     assert!(
         out.iter().any(|o| matches!(
             o,
@@ -951,7 +951,7 @@ fn a_thin_report_only_surge_during_a_storm_elsewhere_is_sympathy() {
         "{out:?}"
     );
     assert!(!blog_impaired(&out), "{out:#?}");
-    let quiet = run_with(false, 12);
+    let quiet = run_with(false, 17);
     assert!(blog_impaired(&quiet), "{quiet:#?}");
     let crowd = run_with(true, 30);
     assert!(blog_impaired(&crowd), "{crowd:#?}");

@@ -72,7 +72,7 @@ impl Default for FusionParams {
             incident_resolve_hold_ms: 10 * MINUTE_MS,
             report_warmup_minutes: 30.0,
             contradicted_surge_hold_ms: 10 * MINUTE_MS,
-            storm_min_reporters: 15,
+            storm_min_reporters: 20,
         }
     }
 }
@@ -494,8 +494,8 @@ mod tests {
         assert_eq!(fuse(&e), (State::Operational, Rule::ReportsSympathy));
         assert_eq!(
             describe(fuse(&e).1, &e),
-            "users report problems (14 reporters in 3 min against 3.0 expected) but fewer than \
-             the 15 a surge needs without live probes while fastly, which this service does not \
+            "users report problems (19 reporters in 3 min against 3.0 expected) but fewer than \
+             the 20 a surge needs without live probes while fastly, which this service does not \
              depend on, is failing: likely sympathy reports"
         );
         assert_eq!(
