@@ -409,7 +409,7 @@ fn accessors_expose_counts_bands_and_health() {
 /// it has lasted `contradicted_surge_hold_ms` (10 minutes) — the probe-invisible outage case.
 #[test]
 fn a_surge_against_passing_probes_must_be_sustained() {
-    let surge_then_state = |minutes: i64| {
+    let surge_then_state = |minutes: i64, end_minute: i64| {
         let mut engine = Engine::new(topology(&["mail"]), EngineParams::default());
         let mut signals = Vec::new();
         for m in 0..90i64 {
@@ -426,19 +426,31 @@ fn a_surge_against_passing_probes_must_be_sustained() {
                 }
             }
         }
-        let out = run(&mut engine, signals, 90 * 60);
-        out.iter()
+        let out = run(&mut engine, signals, end_minute * 60);
+        let first = out
+            .iter()
             .filter_map(|o| match o {
                 Output::ServiceState { at, state, .. } if state.is_impaired() => Some(*at),
                 _ => None,
             })
-            .next()
+            .next();
+        // "mail" is the only service: the first entry of the health the attributor reads.
+        let onset = engine.health().first().and_then(|h| h.impaired_since);
+        first.map(|f| (f, onset))
     };
-    assert_eq!(surge_then_state(8), None);
-    let first = surge_then_state(20).expect("a 20-minute overwhelming surge degrades");
+    assert_eq!(surge_then_state(8, 90), None);
+    let (first, _) = surge_then_state(20, 90).expect("a 20-minute overwhelming surge degrades");
     assert!(
         first >= at(70 * 60) && first <= at(73 * 60),
         "degraded at {first:?}"
+    );
+    // Attribution dates the failure from when the surge turned overwhelming, not from the
+    // end of the hold: its users have been reporting for ten minutes.
+    let (_, onset) = surge_then_state(20, 75).expect("degraded by minute 75");
+    let onset = onset.expect("still impaired at minute 75");
+    assert!(
+        onset >= at(60 * 60) && onset <= at(62 * 60),
+        "onset {onset:?}"
     );
 }
 

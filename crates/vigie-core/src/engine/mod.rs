@@ -664,13 +664,21 @@ impl Engine {
             let was_impaired = current.is_impaired();
             if state.is_impaired() {
                 if !was_impaired {
+                    // An overwhelming surge held back while probes passed (4.3, "sympathy
+                    // surges") began to fail its users when it turned overwhelming, not when
+                    // the hold ran out: attribution times its onset from then, and it is no
+                    // fresh failure to corroborate a neighbour with.
+                    let onset = match (rule, slot.overwhelming_since) {
+                        (fusion::Rule::ReportsOverwhelmingProbesPass, Some(t)) => t.min(now),
+                        _ => now,
+                    };
                     // Impaired again while its incident is still open (the resolve hold):
                     // the same episode, which began when the incident was detected.
                     slot.impaired_since =
-                        Some(slot.incident.as_ref().map_or(now, |inc| inc.detected));
+                        Some(slot.incident.as_ref().map_or(onset, |inc| inc.detected));
                     if let Some(g) = graph {
                         let vantages = slot.probes.partial_vantages(now, &params.probes);
-                        self.neighbours.record(g, ix as u32, now, vantages);
+                        self.neighbours.record(g, ix as u32, onset, vantages);
                     }
                 }
                 let first_signal = [evidence.probe.failing_since, slot.reports.surge_since()]
