@@ -8,12 +8,14 @@
 //! onset is what unanimity waits for, up to one probe interval. Two vantages failing together
 //! while a neighbour has just failed is already two independent pieces of evidence, as a
 //! blamed component is for [`super::upstream`]; unlike a blamed component, a neighbour does
-//! not let one vantage vote alone.
+//! not let one vantage vote alone, unless it fails from that vantage too (below).
 //!
-//! A neighbour failing from only some vantages also lets a lone failing vantage of the
-//! service vote without its extra failures, when it is one of the neighbour's vantages and its
-//! failures are answers: a regional failure shows the same vantages on every dependent, so
-//! the second dependent of one is detected a probe interval sooner.
+//! A neighbour failing from only some vantages vouches for failures from within them: a lone
+//! failing vantage of the service votes without its extra failures, and fresh failures from
+//! two vantages count though a third has passed, when they are among the neighbour's vantages
+//! and are answers. A regional failure shows the same vantages on every dependent, so its
+//! second dependent is detected a probe interval sooner. Two dependents waiting on the same
+//! lone vantage corroborate each other in the same way (`Engine::corroborate_by_peers`).
 //!
 //! Only direct component edges make neighbours (a CDN's customers, a managed database's),
 //! not ancestors: a whole cloud has a dependent failing somewhere most of the time.
