@@ -115,6 +115,44 @@ fn opened(out: &[Output]) -> Vec<&Output> {
         .collect()
 }
 
+/// Probes of every service in `ids` from paris, tokyo and ohio at :00, :20 and :40 of each
+/// of `minutes` minutes; `fails(service, vantage, secs)` gives the error of a failing probe.
+fn three_vantage_rounds(
+    ids: &[&str],
+    minutes: i64,
+    fails: impl Fn(&str, &str, i64) -> Option<ProbeError>,
+) -> Vec<Signal> {
+    let mut signals = Vec::new();
+    for m in 0..minutes {
+        for (k, v) in ["paris", "tokyo", "ohio"].iter().enumerate() {
+            let t = m * 60 + k as i64 * 20;
+            for &id in ids {
+                let error = fails(id, v, t);
+                let mut signal = probe(t, id, v, error.is_none());
+                if let Signal::Probe(p) = &mut signal {
+                    p.error = error;
+                }
+                signals.push(signal);
+            }
+        }
+    }
+    signals
+}
+
+/// When `service` first turned impaired, and why.
+fn first_impairment(out: &[Output], service: &str) -> Option<(Timestamp, String)> {
+    out.iter().find_map(|o| match o {
+        Output::ServiceState {
+            at,
+            service: s,
+            state,
+            cause,
+            ..
+        } if s == service && state.is_impaired() => Some((*at, cause.clone())),
+        _ => None,
+    })
+}
+
 #[test]
 fn a_flood_from_five_reporters_raises_nothing() {
     let mut engine = Engine::new(topology(&["shop"]), EngineParams::default());
@@ -559,39 +597,18 @@ fn a_failing_neighbour_corroborates_fresh_failures_from_two_vantages() {
     let ids = ["next", "first", "q0", "q1", "q2"];
     let run_with = |first_fails: bool| {
         let mut engine = Engine::new(topology(&ids), EngineParams::default());
-        let mut signals = Vec::new();
-        for m in 0..12i64 {
-            for (k, v) in ["paris", "tokyo", "ohio"].iter().enumerate() {
-                let t = m * 60 + k as i64 * 20;
-                for id in ids {
-                    let ok = match id {
-                        "first" => !first_fails || t < 600,
-                        "next" => t < 615,
-                        _ => true,
-                    };
-                    let mut signal = probe(t, id, v, ok);
-                    // "next" answers with 5xx: a neighbour corroborates answers, not timeouts.
-                    if let (Signal::Probe(p), false, "next") = (&mut signal, ok, id) {
-                        p.error = Some(ProbeError::HttpStatus);
-                    }
-                    signals.push(signal);
-                }
-            }
-        }
+        // "next" answers with 5xx: a neighbour corroborates answers, not timeouts.
+        let signals = three_vantage_rounds(&ids, 12, |id, _, t| match id {
+            "first" if first_fails && t >= 600 => Some(ProbeError::Timeout),
+            "next" if t >= 615 => Some(ProbeError::HttpStatus),
+            _ => None,
+        });
         let out = run(&mut engine, signals, 700);
-        let impaired_at = |service: &str| {
-            out.iter().find_map(|o| match o {
-                Output::ServiceState {
-                    at,
-                    service: s,
-                    state,
-                    cause,
-                    ..
-                } if s == service && state.is_impaired() => Some((*at, cause.clone())),
-                _ => None,
-            })
-        };
-        (impaired_at("next"), impaired_at("first"), impaired_at("q0"))
+        (
+            first_impairment(&out, "next"),
+            first_impairment(&out, "first"),
+            first_impairment(&out, "q0"),
+        )
     };
     let (next, first, q0) = run_with(true);
     assert_eq!(first.map(|f| f.0), Some(at(640)));
@@ -620,38 +637,20 @@ fn a_neighbour_failing_from_the_same_vantage_confirms_a_lone_vantage_sooner() {
     let ids = ["next", "first", "q0", "q1", "q2"];
     let run_with = |first_fails_from: &str| {
         let mut engine = Engine::new(topology(&ids), EngineParams::default());
-        let mut signals = Vec::new();
-        for m in 0..15i64 {
-            for (k, v) in ["paris", "tokyo", "ohio"].iter().enumerate() {
-                let t = m * 60 + k as i64 * 20;
-                for id in ids {
-                    let ok = match id {
-                        "first" => *v != first_fails_from || t < 600,
-                        "next" => *v != "tokyo" || t < 670,
-                        _ => true,
-                    };
-                    let mut signal = probe(t, id, v, ok);
-                    if let (Signal::Probe(p), false) = (&mut signal, ok) {
-                        p.error = Some(ProbeError::HttpStatus);
-                    }
-                    signals.push(signal);
-                }
-            }
-        }
+        let signals = three_vantage_rounds(&ids, 15, |id, v, t| {
+            let fails = match id {
+                "first" => v == first_fails_from && t >= 600,
+                "next" => v == "tokyo" && t >= 670,
+                _ => false,
+            };
+            fails.then_some(ProbeError::HttpStatus)
+        });
         let out = run(&mut engine, signals, 880);
-        let impaired_at = |service: &str| {
-            out.iter().find_map(|o| match o {
-                Output::ServiceState {
-                    at,
-                    service: s,
-                    state,
-                    cause,
-                    ..
-                } if s == service && state.is_impaired() => Some((*at, cause.clone())),
-                _ => None,
-            })
-        };
-        (impaired_at("next"), impaired_at("first"), impaired_at("q0"))
+        (
+            first_impairment(&out, "next"),
+            first_impairment(&out, "first"),
+            first_impairment(&out, "q0"),
+        )
     };
     let (next, first, q0) = run_with("tokyo");
     assert_eq!(first.map(|f| f.0), Some(at(740)));
@@ -681,38 +680,20 @@ fn two_dependents_failing_from_the_same_lone_vantage_corroborate_each_other() {
     let ids = ["a", "b", "q0", "q1", "q2"];
     let run_with = |a_from: &str, error: ProbeError| {
         let mut engine = Engine::new(topology(&ids), EngineParams::default());
-        let mut signals = Vec::new();
-        for m in 0..14i64 {
-            for (k, v) in ["paris", "tokyo", "ohio"].iter().enumerate() {
-                let t = m * 60 + k as i64 * 20;
-                for id in ids {
-                    let ok = match id {
-                        "a" => *v != a_from || t < 600,
-                        "b" => *v != "tokyo" || t < 600,
-                        _ => true,
-                    };
-                    let mut signal = probe(t, id, v, ok);
-                    if let (Signal::Probe(p), false) = (&mut signal, ok) {
-                        p.error = Some(error);
-                    }
-                    signals.push(signal);
-                }
-            }
-        }
+        let signals = three_vantage_rounds(&ids, 14, |id, v, t| {
+            let fails = match id {
+                "a" => v == a_from && t >= 600,
+                "b" => v == "tokyo" && t >= 600,
+                _ => false,
+            };
+            fails.then_some(error)
+        });
         let out = run(&mut engine, signals, 820);
-        let impaired_at = |service: &str| {
-            out.iter().find_map(|o| match o {
-                Output::ServiceState {
-                    at,
-                    service: s,
-                    state,
-                    cause,
-                    ..
-                } if s == service && state.is_impaired() => Some((*at, cause.clone())),
-                _ => None,
-            })
-        };
-        (impaired_at("a"), impaired_at("b"), impaired_at("q0"))
+        (
+            first_impairment(&out, "a"),
+            first_impairment(&out, "b"),
+            first_impairment(&out, "q0"),
+        )
     };
     let (a, b, q0) = run_with("tokyo", ProbeError::HttpStatus);
     let (a_at, a_cause) = a.expect("a is impaired");
