@@ -44,6 +44,8 @@ use intern::Interner;
 use neighbours::Neighbours;
 use probes::ServiceProbes;
 use probes::{Support, VantageSet};
+use reports::ServiceReports;
+use upstream::Upstream;
 
 /// Another dependent of `component` waiting on the same lone failing vantage (`key`) as the
 /// service being evaluated ([`Engine::corroborate_by_peers`]).
@@ -53,8 +55,6 @@ struct Peer {
     component: ComponentIx,
     key: u64,
 }
-use reports::ServiceReports;
-use upstream::Upstream;
 
 /// Every constant of the engine. `Default` holds the documented values (docs/detection.md).
 #[derive(Clone, Debug, PartialEq)]
@@ -668,17 +668,20 @@ impl Engine {
                     // surges") began to fail its users when it turned overwhelming, not when
                     // the hold ran out: attribution times its onset from then, and it is no
                     // fresh failure to corroborate a neighbour with.
-                    let onset = match (rule, slot.overwhelming_since) {
-                        (fusion::Rule::ReportsOverwhelmingProbesPass, Some(t)) => t.min(now),
-                        _ => now,
+                    let held_back = match (rule, slot.overwhelming_since) {
+                        (fusion::Rule::ReportsOverwhelmingProbesPass, Some(t)) => Some(t.min(now)),
+                        _ => None,
                     };
                     // Impaired again while its incident is still open (the resolve hold):
                     // the same episode, which began when the incident was detected.
-                    slot.impaired_since =
-                        Some(slot.incident.as_ref().map_or(onset, |inc| inc.detected));
-                    if let Some(g) = graph {
+                    slot.impaired_since = Some(
+                        slot.incident
+                            .as_ref()
+                            .map_or(held_back.unwrap_or(now), |inc| inc.detected),
+                    );
+                    if let (Some(g), None) = (graph, held_back) {
                         let vantages = slot.probes.partial_vantages(now, &params.probes);
-                        self.neighbours.record(g, ix as u32, onset, vantages);
+                        self.neighbours.record(g, ix as u32, now, vantages);
                     }
                 }
                 let first_signal = [evidence.probe.failing_since, slot.reports.surge_since()]
