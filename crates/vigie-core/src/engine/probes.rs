@@ -44,10 +44,10 @@ pub struct Footprint {
 }
 
 /// The vantages a service was failing from when it turned impaired while its other vantages
-/// passed, as [`vantage_key`]s:
-/// what a neighbour's lone failing vantage is compared with (docs/detection.md 4.1, "A
-/// failing neighbour corroborates"). Holds up to [`VantageSet::CAPACITY`] vantages; a service
-/// failing from more leaves the rest out, which only ever withholds corroboration.
+/// passed, as [`vantage_key`]s: what a neighbour's failing vantages are compared with
+/// (docs/detection.md 4.1, "A neighbour's region corroborates"). Holds up to
+/// [`VantageSet::CAPACITY`] vantages; a service failing from more leaves the rest out, which
+/// only ever withholds corroboration.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct VantageSet {
     keys: [u64; VantageSet::CAPACITY],
@@ -401,10 +401,10 @@ pub enum Support {
     #[default]
     None,
     /// Another service relying on one of the same components turned impaired moments ago,
-    /// failing from these vantages only (empty: from all, or seen by reports): fresh failures from two vantages count without
-    /// unanimity, and a lone `down` vantage whose failures are answers votes without its
-    /// extra failures when the neighbour fails from that vantage too (a regional failure
-    /// shows the same vantages on every dependent).
+    /// failing from these vantages only (empty: from all, or seen by reports): fresh
+    /// failures from two vantages count without unanimity, and a lone `down` vantage whose
+    /// failures are answers votes without its extra failures when the neighbour fails from
+    /// that vantage too (a regional failure shows the same vantages on every dependent).
     Neighbour(VantageSet),
     /// A component the service depends on is blamed (an open component incident): fresh
     /// failures from two vantages count without unanimity, and a lone `down` vantage votes
