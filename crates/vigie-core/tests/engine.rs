@@ -725,6 +725,59 @@ fn two_dependents_failing_from_the_same_lone_vantage_corroborate_each_other() {
     );
 }
 
+#[test]
+fn two_dependents_failing_alike_corroborate_each_other() {
+    // Every service is behind fastly; paris, tokyo and ohio probe at :00, :20 and :40 of
+    // each minute. "a" and "b" fail from the vantages given, each from the time given.
+    let ids = ["a", "b", "q0", "q1", "q2"];
+    let run_with = |a: &[(&str, i64)], b: &[(&str, i64)], error: ProbeError| {
+        let mut engine = Engine::new(topology(&ids), EngineParams::default());
+        let signals = three_vantage_rounds(&ids, 14, |id, v, t| {
+            let from = match id {
+                "a" => a,
+                "b" => b,
+                _ => &[],
+            };
+            from.iter()
+                .any(|&(vantage, since)| vantage == v && t >= since)
+                .then_some(error)
+        });
+        let out = run(&mut engine, signals, 820);
+        assert_eq!(first_impairment(&out, "q0"), None, "a healthy neighbour");
+        (
+            first_impairment(&out, "a").expect("a is impaired"),
+            first_impairment(&out, "b").expect("b is impaired"),
+        )
+    };
+    let all = [("paris", 600), ("tokyo", 600), ("ohio", 600)];
+    // Failing everywhere with answers: at 620 each has failed from paris and tokyo, and
+    // neither waits for ohio (640) to make it unanimous.
+    let (a, b) = run_with(&all, &all, ProbeError::HttpStatus);
+    assert_eq!((a.0, b.0), (at(620), at(620)), "{} / {}", a.1, b.1);
+    assert_eq!(
+        b.1,
+        "probes fail from 2 of 3 vantages (http_status) while a, which also relies on fastly, \
+         fails too, with no vantage passing"
+    );
+    assert_eq!(
+        a.1,
+        "probes fail from 2 of 3 vantages (http_status) while b, which also relies on fastly, \
+         has just turned impaired"
+    );
+    // Timeouts say nothing about who failed: unanimity.
+    let (a, b) = run_with(&all, &all, ProbeError::Timeout);
+    assert_eq!((a.0, b.0), (at(640), at(640)));
+    // From paris and tokyo only, b's paris from 660: ohio passed at 640, so each waits for
+    // each vantage's second failure (a's tokyo at 680), unless the other fails from the same
+    // two (b from 660).
+    let region = [("paris", 600), ("tokyo", 600)];
+    let (a, b) = run_with(&region, &[("tokyo", 600), ("paris", 660)], ProbeError::Tls);
+    assert_eq!((a.0, b.0), (at(660), at(660)), "{} / {}", a.1, b.1);
+    assert!(b.1.ends_with("fails from the same vantages"), "{}", b.1);
+    let (a, b) = run_with(&region, &[("ohio", 600), ("paris", 660)], ProbeError::Tls);
+    assert_eq!((a.0, b.0), (at(680), at(720)), "{} / {}", a.1, b.1);
+}
+
 /// `n` services `{prefix}0..` relying on the managed service `component`, and twenty `web`
 /// services behind fastly: the ids (in topology order) and the topology.
 fn managed_service_world(prefix: &str, n: usize, component: &str) -> (Vec<String>, Topology) {

@@ -40,7 +40,7 @@
 //! recovery thresholds; report surges fade gradually and would otherwise flap).
 
 use crate::detect::{SurgeLevel, SurgeVerdict};
-use crate::engine::probes::{ProbeVerdict, Support};
+use crate::engine::probes::{Awaiting, ProbeVerdict, Support};
 use crate::model::{OfficialStatus, State};
 use crate::time::MINUTE_MS;
 
@@ -133,9 +133,9 @@ pub struct Neighbour<'a> {
 pub enum NeighbourSeen {
     /// It turned impaired this many seconds ago.
     Impaired { secs_ago: i64 },
-    /// It is not impaired yet, but its lone failing vantage is this service's lone failing
-    /// vantage: two dependents failing from the same single vantage.
-    SameVantage,
+    /// It is not impaired yet, but its failures wait for the same thing as this service's:
+    /// two dependents failing alike at once.
+    Alike(Awaiting),
 }
 
 impl Evidence<'_> {
@@ -218,7 +218,13 @@ pub fn describe(rule: Rule, e: &Evidence<'_>) -> String {
                             format!("turned impaired {secs_ago} s ago")
                         }
                         NeighbourSeen::Impaired { .. } => "has just turned impaired".to_string(),
-                        NeighbourSeen::SameVantage => "fails from the same vantage".to_string(),
+                        NeighbourSeen::Alike(Awaiting::LoneVantage(_)) => {
+                            "fails from the same vantage".to_string()
+                        }
+                        NeighbourSeen::Alike(Awaiting::Region(_)) => {
+                            "fails from the same vantages".to_string()
+                        }
+                        NeighbourSeen::Alike(_) => "fails too, with no vantage passing".to_string(),
                     };
                     format!(
                         "{} while {}, which also relies on {}, {when}",

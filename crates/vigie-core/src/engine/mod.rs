@@ -43,17 +43,17 @@ use fusion::{Evidence, NeighbourSeen};
 use intern::Interner;
 use neighbours::Neighbours;
 use probes::ServiceProbes;
-use probes::{Support, VantageSet};
+use probes::{Awaiting, Support, VantageSet};
 use reports::ServiceReports;
 use upstream::Upstream;
 
-/// Another dependent of `component` waiting on the same lone failing vantage (`key`) as the
-/// service being evaluated ([`Engine::corroborate_by_peers`]).
+/// Another dependent of `component` whose failures wait for the same thing (`awaiting`) as
+/// those of the service being evaluated ([`Engine::corroborate_by_peers`]).
 #[derive(Clone, Copy, Debug)]
 struct Peer {
     service: usize,
     component: ComponentIx,
-    key: u64,
+    awaiting: Awaiting,
 }
 
 /// Every constant of the engine. `Default` holds the documented values (docs/detection.md).
@@ -481,22 +481,26 @@ impl Engine {
         }
     }
 
-    /// Services waiting on a lone failing vantage (two failures with answers, one short of
-    /// voting alone) count it when another dependent of one of the same components waits on
-    /// the same vantage: two dependents failing from one vantage at once are a regional
-    /// failure's footprint, the second piece of evidence the extra failure stands for. The
-    /// first of each pair is re-evaluated leaning on the other; once it turns impaired the
-    /// other, and any further one, follow through [`Engine::corroborate_by_neighbours`].
-    /// Returns whether a service was re-evaluated.
+    /// Services whose failures (answers, not timeouts) wait for something
+    /// ([`Awaiting`]) count them when another dependent of one of the same components waits
+    /// for the same thing: the last vantages to probe, each vantage's second failure from the
+    /// same vantages, or the extra failures of the same lone vantage. Two dependents failing
+    /// alike at once are the second piece of evidence the wait stands for. The first of each
+    /// pair is re-evaluated leaning on the other; once it turns impaired the other, and any
+    /// further one, follow through [`Engine::corroborate_by_neighbours`]. Returns whether a
+    /// service was re-evaluated.
     fn corroborate_by_peers(&mut self, now: Timestamp, out: &mut Vec<Output>) -> bool {
         let Some(graph) = self.attributor.as_ref().map(|a| a.graph()) else {
             return false;
         };
-        let mut waiting: HashMap<(ComponentIx, u64), usize> = HashMap::new();
+        let mut waiting: HashMap<(ComponentIx, (u8, u64)), usize> = HashMap::new();
         let mut pairs = Vec::new();
         for &ix in &self.corroborable {
-            let key = self.services[ix].probes.verdict().lone_key;
-            if key == 0 || self.upstream.of(ix).is_some() {
+            let awaiting = self.services[ix].probes.verdict().awaiting;
+            let Some(key) = awaiting.peer_key() else {
+                continue;
+            };
+            if self.upstream.of(ix).is_some() {
                 continue;
             }
             for c in neighbours::direct_components(graph, ix as u32) {
@@ -507,7 +511,7 @@ impl Engine {
                             Peer {
                                 service: *first.get(),
                                 component: c,
-                                key,
+                                awaiting,
                             },
                         ));
                         break;
@@ -552,9 +556,9 @@ impl Engine {
                 Some(fusion::Neighbour {
                     service: g.service_id(p.service as u32),
                     component: g.component(p.component).id.as_str(),
-                    seen: NeighbourSeen::SameVantage,
+                    seen: NeighbourSeen::Alike(p.awaiting),
                 }),
-                VantageSet::single(p.key),
+                p.awaiting.vantages(),
             ),
             (true, Some(g), None) => match self.neighbours.of(g, ix as u32, now) {
                 Some((o, c)) => (

@@ -87,6 +87,13 @@ impl VantageSet {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+
+    /// The sum of the vantages' keys: the same for the same vantages in any order.
+    pub fn key(&self) -> u64 {
+        self.keys[..self.len as usize]
+            .iter()
+            .fold(0u64, |sum, &k| sum.wrapping_add(k))
+    }
 }
 
 /// A vantage name's share of a [`Footprint`] key: a well-mixed 64-bit hash, summed over the
@@ -388,10 +395,49 @@ pub struct ProbeVerdict {
     /// that waits for its extra failures, and no [`Support`] lowered the bar: a failing
     /// neighbour would (for the lone vantage, one failing from the same vantage).
     pub corroborable: bool,
-    /// The key of a lone `down` vantage answering with errors that waits for its extra
-    /// failures (0 when there is none): another dependent of the same component waiting on
-    /// the same vantage corroborates it.
-    pub lone_key: u64,
+    /// What those failures wait for, when another dependent of the same component waiting
+    /// for the same thing would stand in for it ([`Awaiting::peer_key`]).
+    pub awaiting: Awaiting,
+}
+
+/// What failures that do not count yet are waiting for, when they are answers (not
+/// timeouts) and nothing lowered the bar. Two dependents of one component waiting alike are
+/// each other's corroboration (docs/detection.md 4.1, "Dependents failing alike corroborate
+/// each other").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Awaiting {
+    #[default]
+    Nothing,
+    /// Fresh failures from two or more vantages, none passed since: the last vantages to
+    /// probe (unanimity).
+    Unanimity,
+    /// Fresh failures from exactly these vantages while another has passed since: each
+    /// vantage's own second failure.
+    Region(VantageSet),
+    /// A lone `down` vantage, this one: its extra failures.
+    LoneVantage(VantageSet),
+}
+
+impl Awaiting {
+    /// Equal for two services waiting alike (the same vantages, in any order); `None` when
+    /// nothing is awaited.
+    pub fn peer_key(&self) -> Option<(u8, u64)> {
+        match self {
+            Awaiting::Nothing => None,
+            Awaiting::Unanimity => Some((1, 0)),
+            Awaiting::Region(set) => Some((2, set.key())),
+            Awaiting::LoneVantage(set) => Some((3, set.key())),
+        }
+    }
+
+    /// The vantages of the [`Support::Neighbour`] a peer waiting alike lends: a neighbour
+    /// failing from the same vantages (from all, for unanimity: the empty set).
+    pub fn vantages(&self) -> VantageSet {
+        match self {
+            Awaiting::Nothing | Awaiting::Unanimity => VantageSet::default(),
+            Awaiting::Region(set) | Awaiting::LoneVantage(set) => *set,
+        }
+    }
 }
 
 /// What, besides a service's own vantages, makes its fresh failures believable
@@ -427,7 +473,7 @@ impl Default for ProbeVerdict {
             partial_settled: false,
             leaned_on: Support::None,
             corroborable: false,
-            lone_key: 0,
+            awaiting: Awaiting::Nothing,
         }
     }
 }
@@ -640,7 +686,7 @@ impl ServiceProbes {
         let mut worst = ProbeVerdict::default();
         let mut unconfirmed = 0u16;
         let mut corroborable = false;
-        let mut lone_key = 0u64;
+        let mut awaiting = Awaiting::Nothing;
         let n = self.entries.len();
         for i in 0..n {
             let check = self.entries[i].check.as_deref();
@@ -747,6 +793,13 @@ impl ServiceProbes {
             } else {
                 unconfirmed = unconfirmed.max(fresh);
                 corroborable |= two_vantages && answered;
+                if two_vantages && answered && awaiting == Awaiting::Nothing {
+                    awaiting = if uncontradicted {
+                        Awaiting::Unanimity
+                    } else {
+                        Awaiting::Region(failing_set)
+                    };
+                }
             }
             // A lone failing vantage that other live vantages contradict must persist, unless
             // a blamed dependency corroborates it, or a neighbour failing from the same
@@ -762,8 +815,8 @@ impl ServiceProbes {
                 v.leaned_on = support;
             } else if lone {
                 corroborable |= lone_answers;
-                if lone_answers {
-                    lone_key = v.failing_key;
+                if lone_answers && awaiting == Awaiting::Nothing {
+                    awaiting = Awaiting::LoneVantage(VantageSet::single(v.failing_key));
                 }
                 v.failing = 0;
                 v.failing_since = None;
@@ -817,7 +870,7 @@ impl ServiceProbes {
         }
         worst.unconfirmed = unconfirmed;
         worst.corroborable = corroborable;
-        worst.lone_key = lone_key;
+        worst.awaiting = awaiting;
         self.next_stale = next_stale;
         self.verdict = worst;
         worst
@@ -1209,12 +1262,16 @@ mod tests {
         assert_eq!((v.state, v.corroborable), (State::Operational, false));
     }
 
-    fn neighbour(failing_from: &[&str]) -> Support {
+    fn vantages(names: &[&str]) -> VantageSet {
         let mut set = VantageSet::default();
-        for v in failing_from {
+        for v in names {
             set.insert(vantage_key(v));
         }
-        Support::Neighbour(set)
+        set
+    }
+
+    fn neighbour(failing_from: &[&str]) -> Support {
+        Support::Neighbour(vantages(failing_from))
     }
 
     #[test]
@@ -1293,6 +1350,65 @@ mod tests {
         assert!(s
             .partial_vantages(Timestamp::from_secs(212), &params)
             .is_empty());
+    }
+
+    #[test]
+    fn what_uncounted_answers_wait_for_names_their_vantages() {
+        let params = ProbeParams::default();
+        let set = vantages;
+        let awaiting = |s: &mut ServiceProbes, at: i64| {
+            let v = s.evaluate_with(Timestamp::from_secs(at), &params, Support::None);
+            (v.state, v.awaiting)
+        };
+        // Two vantages answer with errors, the third has not probed since: unanimity.
+        let mut s = warm(&["a", "b", "c"], 120, &params);
+        s.observe(&probe(150, "c", true), &params);
+        s.observe(&failed(180, "a", ProbeError::HttpStatus), &params);
+        s.observe(&failed(181, "b", ProbeError::Tls), &params);
+        assert_eq!(
+            awaiting(&mut s, 182),
+            (State::Operational, Awaiting::Unanimity)
+        );
+        // The third passes after them: each vantage's second failure, from a and b.
+        s.observe(&probe(210, "c", true), &params);
+        let (state, waits) = awaiting(&mut s, 211);
+        assert_eq!(
+            (state, waits),
+            (State::Operational, Awaiting::Region(set(&["a", "b"])))
+        );
+        // The key does not depend on the order the vantages were met in.
+        assert_eq!(
+            waits.peer_key(),
+            Awaiting::Region(set(&["b", "a"])).peer_key()
+        );
+        assert_ne!(
+            waits.peer_key(),
+            Awaiting::Region(set(&["a", "c"])).peer_key()
+        );
+        // Timeouts wait for nothing a peer could give: who failed is unknown.
+        let mut s = warm(&["a", "b", "c"], 120, &params);
+        s.observe(&probe(150, "c", true), &params);
+        s.observe(&failed(180, "a", ProbeError::Timeout), &params);
+        s.observe(&failed(181, "b", ProbeError::ConnectTimeout), &params);
+        assert_eq!(
+            awaiting(&mut s, 182),
+            (State::Operational, Awaiting::Nothing)
+        );
+        assert_eq!(Awaiting::Nothing.peer_key(), None);
+        // A lone `down` vantage answering: its extra failure.
+        let mut s = warm(&["a", "b", "c"], 120, &params);
+        for t in [180, 240] {
+            s.observe(&failed(t, "a", ProbeError::HttpStatus), &params);
+            s.observe(&probe(t + 5, "b", true), &params);
+            s.observe(&probe(t + 5, "c", true), &params);
+        }
+        assert_eq!(
+            awaiting(&mut s, 246),
+            (State::Operational, Awaiting::LoneVantage(set(&["a"])))
+        );
+        // Once they count, nothing is awaited.
+        s.observe(&failed(300, "a", ProbeError::HttpStatus), &params);
+        assert_eq!(awaiting(&mut s, 301), (State::Degraded, Awaiting::Nothing));
     }
 
     #[test]
