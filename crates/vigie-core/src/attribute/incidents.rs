@@ -98,6 +98,11 @@ impl IncidentTracker {
         self.open.iter()
     }
 
+    /// Nothing open, held or judged: nothing an update could act on without a cause.
+    pub fn is_idle(&self) -> bool {
+        self.open.is_empty() && self.held.is_empty() && self.judged.is_empty()
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub fn update<H: HealthView>(
         &mut self,

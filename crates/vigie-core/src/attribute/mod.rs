@@ -511,6 +511,15 @@ impl Attributor {
         }
     }
 
+    /// Whether a tick would do nothing: no impaired service at the last tick, no cause, and no
+    /// component incident open, held or judged. Every rule that depends on the time alone
+    /// (holds, resolution, how long a dependent has been due) acts on one of those, so an
+    /// idle attributor given the same health at a later time concludes the same: nothing
+    /// ([`crate::engine::Engine`] skips such ticks).
+    pub fn is_idle(&self) -> bool {
+        self.causes.is_empty() && self.tracker.is_idle() && !self.impaired.contains(&true)
+    }
+
     /// One attribution step. `health` holds every service in topology order.
     pub fn tick<H: HealthView>(
         &mut self,

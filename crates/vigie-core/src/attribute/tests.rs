@@ -369,6 +369,7 @@ fn a_service_failing_through_another_service() {
 fn incidents_grow_link_and_resolve_with_hysteresis() {
     let w = cloud_world();
     let mut a = w.attributor();
+    assert!(a.is_idle(), "nothing impaired, nothing open");
     let mut ids = IncidentIds::starting_at(100);
     let mut health = w.health(&names("fst", 0..5));
     for (i, h) in health.iter_mut().enumerate() {
@@ -436,6 +437,8 @@ fn incidents_grow_link_and_resolve_with_hysteresis() {
     for m in 3..7 {
         let out = a.tick(t(m * 60), &healthy, &mut ids);
         assert!(out.is_empty(), "minute {m}: {out:?}");
+        // The engine must keep ticking it: the time alone resolves the incident.
+        assert!(!a.is_idle(), "minute {m}");
     }
     let out = a.tick(t(7 * 60), &healthy, &mut ids);
     assert_eq!(
@@ -446,6 +449,7 @@ fn incidents_grow_link_and_resolve_with_hysteresis() {
         }]
     );
     assert!(a.open_incidents().is_empty());
+    assert!(a.is_idle(), "resolved and healthy: later ticks would conclude nothing");
 }
 
 #[test]
