@@ -16,8 +16,10 @@ use crate::output::Output;
 use crate::signal::Signal;
 use crate::time::{Timestamp, SECOND_MS};
 
-/// Simulated seconds between ticks, by default.
-pub const DEFAULT_CADENCE_MS: i64 = 10 * SECOND_MS;
+/// Simulated time between ticks, by default: the cadence `vigie serve` ticks the engine at
+/// (its engine task uses this constant), so a replay dates each conclusion when production
+/// would have drawn it. A coarser grid only delays conclusions (by half its step on average).
+pub const DEFAULT_CADENCE_MS: i64 = SECOND_MS;
 
 /// How to replay.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -169,7 +169,8 @@ fn a_malformed_line_stops_the_replay_with_its_line_number() {
 #[test]
 fn evidence_stamped_on_a_grid_point_is_judged_at_that_instant() {
     // A service without probes: a day of one reporter a minute, then 200 in the minute
-    // starting at 2021-06-08T00:00:00Z — a grid point of the 10 s cadence.
+    // starting at 2021-06-08T00:00:00Z — a grid point of a 10 s cadence, which a signal
+    // stamped there must not wait for the next point of.
     let mut lines = vec![r#"{"vigie_scenario": 1, "name": "grid", "start": "2021-06-07T00:00:00Z", "end": "2021-06-08T00:30:00Z", "components": [], "services": [{"id": "solo"}]}"#.to_string()];
     let start = 1_623_024_000i64;
     let fmt = |secs: i64| vigie_core::Timestamp::from_secs(secs).to_rfc3339();
@@ -180,7 +181,11 @@ fn evidence_stamped_on_a_grid_point_is_judged_at_that_instant() {
             fmt(start + m * 60)
         ));
     }
-    let out = run(&(lines.join("\n") + "\n"), ReplayOptions::default()).unwrap();
+    let options = ReplayOptions {
+        cadence_ms: 10_000,
+        ..ReplayOptions::default()
+    };
+    let out = run(&(lines.join("\n") + "\n"), options).unwrap();
     let impaired = out
         .iter()
         .find(|l| l.contains(r#""state":"major_outage""#))

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 use vigie_core::engine::{Engine, EngineParams};
+use vigie_core::replay::DEFAULT_CADENCE_MS;
 use vigie_core::time::DAY_MS;
 use vigie_core::{IncidentId, IncidentIds, Output, Scope, State, Timestamp};
 use vigie_store::{IncidentFilter, IncidentRecord, StateTransition, TimelineEntry, TimelineKind};
@@ -377,7 +378,9 @@ pub(super) async fn run(
     let mut books = Books {
         open: HashMap::new(),
     };
-    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    // The cadence replays tick at too, so `vigie replay` dates conclusions as this loop does.
+    let cadence = Duration::from_millis(DEFAULT_CADENCE_MS.unsigned_abs());
+    let mut ticker = tokio::time::interval(cadence);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
