@@ -449,7 +449,10 @@ fn incidents_grow_link_and_resolve_with_hysteresis() {
         }]
     );
     assert!(a.open_incidents().is_empty());
-    assert!(a.is_idle(), "resolved and healthy: later ticks would conclude nothing");
+    assert!(
+        a.is_idle(),
+        "resolved and healthy: later ticks would conclude nothing"
+    );
 }
 
 #[test]
