@@ -598,7 +598,7 @@ impl Engine {
         if reevaluate {
             let verdict = slot.probes.evaluate_with(now, &params.probes, support);
             let at = self.corroborable.binary_search(&ix);
-            match (verdict.corroborable, at) {
+            match (verdict.corroborable(), at) {
                 (true, Err(i)) => self.corroborable.insert(i, ix),
                 (false, Ok(i)) => {
                     self.corroborable.remove(i);
@@ -811,7 +811,7 @@ impl Engine {
         };
         h.probes_fail = probe.failing > 0 || (slot.state.is_impaired() && h.probes_fail);
         h.probes_in_doubt = !slot.state.is_impaired()
-            && (probe.failing > 0 || probe.unconfirmed > 0 || probe.corroborable);
+            && (probe.failing > 0 || probe.unconfirmed > 0 || probe.corroborable());
         // Where it fails is only what the probes see now: services still in their recovery
         // hold after a regional failure are an arbitrary few, and their old footprints would
         // make them agree on whatever else they share.

@@ -390,13 +390,11 @@ pub struct ProbeVerdict {
     /// What the failures leaned on to count (the lowered bar of
     /// [`ServiceProbes::evaluate_with`]); [`Support::None`] when they count on their own.
     pub leaned_on: Support,
-    /// Some check has fresh failures from two vantages that count only once every live
-    /// vantage has failed (not unanimous yet), or a lone `down` vantage answering with errors
-    /// that waits for its extra failures, and no [`Support`] lowered the bar: a failing
-    /// neighbour would (for the lone vantage, one failing from the same vantage).
-    pub corroborable: bool,
-    /// What those failures wait for, when another dependent of the same component waiting
-    /// for the same thing would stand in for it ([`Awaiting::peer_key`]).
+    /// What failures that do not count yet wait for: some check's fresh failures from two
+    /// vantages, not unanimous yet, or a lone `down` vantage answering with errors that waits
+    /// for its extra failures, when no [`Support`] lowered the bar. A failing neighbour would
+    /// (for the lone vantage, one failing from the same vantage), and so would another
+    /// dependent of the same component waiting alike ([`Awaiting::peer_key`]).
     pub awaiting: Awaiting,
 }
 
@@ -472,13 +470,18 @@ impl Default for ProbeVerdict {
             failing_key: 0,
             partial_settled: false,
             leaned_on: Support::None,
-            corroborable: false,
             awaiting: Awaiting::Nothing,
         }
     }
 }
 
 impl ProbeVerdict {
+    /// Whether some failures wait for what a neighbour (or a dependent waiting alike) would
+    /// provide ([`ProbeVerdict::awaiting`]).
+    pub fn corroborable(&self) -> bool {
+        self.awaiting != Awaiting::Nothing
+    }
+
     /// Which vantages fail, when some but not all of the live ones do and the others have
     /// passed since.
     pub fn footprint(&self) -> Option<Footprint> {
@@ -685,7 +688,6 @@ impl ServiceProbes {
         let mut next_stale = i64::MAX;
         let mut worst = ProbeVerdict::default();
         let mut unconfirmed = 0u16;
-        let mut corroborable = false;
         let mut awaiting = Awaiting::Nothing;
         let n = self.entries.len();
         for i in 0..n {
@@ -792,7 +794,6 @@ impl ServiceProbes {
                 v.failing_since = earliest(v.failing_since, fresh_since);
             } else {
                 unconfirmed = unconfirmed.max(fresh);
-                corroborable |= two_vantages && answered;
                 if two_vantages && answered && awaiting == Awaiting::Nothing {
                     awaiting = if uncontradicted {
                         Awaiting::Unanimity
@@ -814,7 +815,6 @@ impl ServiceProbes {
             if lone && (support == Support::Upstream || same_vantage) {
                 v.leaned_on = support;
             } else if lone {
-                corroborable |= lone_answers;
                 if lone_answers && awaiting == Awaiting::Nothing {
                     awaiting = Awaiting::LoneVantage(VantageSet::single(v.failing_key));
                 }
@@ -869,7 +869,6 @@ impl ServiceProbes {
             }
         }
         worst.unconfirmed = unconfirmed;
-        worst.corroborable = corroborable;
         worst.awaiting = awaiting;
         self.next_stale = next_stale;
         self.verdict = worst;
@@ -1130,7 +1129,7 @@ mod tests {
         s.observe(&probe(182, "c", true), &params);
         let v = s.evaluate_with(Timestamp::from_secs(183), &params, Support::None);
         assert_eq!(
-            (v.state, v.failing, v.leaned_on, v.corroborable),
+            (v.state, v.failing, v.leaned_on, v.corroborable()),
             (State::Operational, 0, Support::None, false)
         );
         let v = s.evaluate_with(Timestamp::from_secs(183), &params, Support::Upstream);
@@ -1183,7 +1182,7 @@ mod tests {
         s.observe(&failed(181, "b", ProbeError::ConnectRefused), &params);
         let v = s.evaluate_with(Timestamp::from_secs(182), &params, Support::None);
         assert_eq!(
-            (v.state, v.unconfirmed, v.corroborable),
+            (v.state, v.unconfirmed, v.corroborable()),
             (State::Operational, 2, true)
         );
         let v = s.evaluate_with(
@@ -1209,7 +1208,7 @@ mod tests {
         for elsewhere in [&[][..], &["a"], &["a", "c"]] {
             let v = s.evaluate_with(now, &params, neighbour(elsewhere));
             assert_eq!(
-                (v.state, v.corroborable, v.leaned_on),
+                (v.state, v.corroborable(), v.leaned_on),
                 (State::Operational, true, Support::None),
                 "{elsewhere:?}"
             );
@@ -1236,7 +1235,7 @@ mod tests {
                 &params,
                 Support::Neighbour(VantageSet::default()),
             );
-            assert_eq!((v.state, v.corroborable), (State::Operational, false));
+            assert_eq!((v.state, v.corroborable()), (State::Operational, false));
             // A blamed dependency does not ask for answers.
             let v = s.evaluate_with(Timestamp::from_secs(182), &params, Support::Upstream);
             assert_eq!(v.state, State::MajorOutage);
@@ -1250,7 +1249,7 @@ mod tests {
             s.observe(&probe(t + 5, "c", true), &params);
         }
         let v = s.evaluate_with(Timestamp::from_secs(246), &params, neighbour(&["b", "c"]));
-        assert_eq!((v.state, v.corroborable), (State::Operational, true));
+        assert_eq!((v.state, v.corroborable()), (State::Operational, true));
         // One vantage's single failure is only a hint.
         let mut s = warm(&["a", "b", "c"], 120, &params);
         s.observe(&failed(180, "a", ProbeError::HttpStatus), &params);
@@ -1259,7 +1258,7 @@ mod tests {
             &params,
             Support::Neighbour(VantageSet::default()),
         );
-        assert_eq!((v.state, v.corroborable), (State::Operational, false));
+        assert_eq!((v.state, v.corroborable()), (State::Operational, false));
     }
 
     fn vantages(names: &[&str]) -> VantageSet {
@@ -1291,7 +1290,7 @@ mod tests {
         let mut s = lone(ProbeError::HttpStatus);
         let v = s.evaluate_with(now, &params, Support::None);
         assert_eq!(
-            (v.state, v.unconfirmed, v.corroborable),
+            (v.state, v.unconfirmed, v.corroborable()),
             (State::Operational, 1, true)
         );
         // A neighbour failing from a alone, or from a and others: the same region.
@@ -1320,7 +1319,7 @@ mod tests {
         ] {
             let mut s = lone(error);
             let v = s.evaluate_with(now, &params, neighbour(&["a"]));
-            assert_eq!((v.state, v.corroborable), (State::Operational, false));
+            assert_eq!((v.state, v.corroborable()), (State::Operational, false));
         }
         // One failure of a is still only a hint, whatever the neighbour.
         let mut s = warm(&["a", "b", "c"], 120, &params);
@@ -1355,7 +1354,6 @@ mod tests {
     #[test]
     fn what_uncounted_answers_wait_for_names_their_vantages() {
         let params = ProbeParams::default();
-        let set = vantages;
         let awaiting = |s: &mut ServiceProbes, at: i64| {
             let v = s.evaluate_with(Timestamp::from_secs(at), &params, Support::None);
             (v.state, v.awaiting)
@@ -1374,16 +1372,16 @@ mod tests {
         let (state, waits) = awaiting(&mut s, 211);
         assert_eq!(
             (state, waits),
-            (State::Operational, Awaiting::Region(set(&["a", "b"])))
+            (State::Operational, Awaiting::Region(vantages(&["a", "b"])))
         );
         // The key does not depend on the order the vantages were met in.
         assert_eq!(
             waits.peer_key(),
-            Awaiting::Region(set(&["b", "a"])).peer_key()
+            Awaiting::Region(vantages(&["b", "a"])).peer_key()
         );
         assert_ne!(
             waits.peer_key(),
-            Awaiting::Region(set(&["a", "c"])).peer_key()
+            Awaiting::Region(vantages(&["a", "c"])).peer_key()
         );
         // Timeouts wait for nothing a peer could give: who failed is unknown.
         let mut s = warm(&["a", "b", "c"], 120, &params);
@@ -1404,7 +1402,7 @@ mod tests {
         }
         assert_eq!(
             awaiting(&mut s, 246),
-            (State::Operational, Awaiting::LoneVantage(set(&["a"])))
+            (State::Operational, Awaiting::LoneVantage(vantages(&["a"])))
         );
         // Once they count, nothing is awaited.
         s.observe(&failed(300, "a", ProbeError::HttpStatus), &params);
