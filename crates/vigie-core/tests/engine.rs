@@ -139,8 +139,11 @@ fn three_vantage_rounds(
     signals
 }
 
+/// When a service first turned impaired, and why.
+type Impairment = Option<(Timestamp, String)>;
+
 /// When `service` first turned impaired, and why.
-fn first_impairment(out: &[Output], service: &str) -> Option<(Timestamp, String)> {
+fn first_impairment(out: &[Output], service: &str) -> Impairment {
     out.iter().find_map(|o| match o {
         Output::ServiceState {
             at,
@@ -671,31 +674,45 @@ fn a_neighbour_failing_from_the_same_vantage_confirms_a_lone_vantage_sooner() {
     assert!(!cause.contains("first"), "{cause}");
 }
 
+/// When "a" and "b" first turned impaired, and why: five services behind fastly, probed by
+/// [`three_vantage_rounds`] (paris, tokyo and ohio at :00, :20 and :40 of each minute), "a"
+/// and "b" failing with `error` from the vantages given, each from the time given (s). The
+/// healthy neighbour "q0" must stay operational.
+fn a_and_b_failing(
+    a: &[(&str, i64)],
+    b: &[(&str, i64)],
+    error: ProbeError,
+) -> (Impairment, Impairment) {
+    let ids = ["a", "b", "q0", "q1", "q2"];
+    let mut engine = Engine::new(topology(&ids), EngineParams::default());
+    let signals = three_vantage_rounds(&ids, 14, |id, v, t| {
+        let from = match id {
+            "a" => a,
+            "b" => b,
+            _ => &[],
+        };
+        from.iter()
+            .any(|&(vantage, since)| vantage == v && t >= since)
+            .then_some(error)
+    });
+    let out = run(&mut engine, signals, 820);
+    assert_eq!(
+        first_impairment(&out, "q0"),
+        None,
+        "a healthy neighbour stays operational"
+    );
+    (first_impairment(&out, "a"), first_impairment(&out, "b"))
+}
+
 #[test]
 fn two_dependents_failing_from_the_same_lone_vantage_corroborate_each_other() {
-    // Every service is behind fastly; paris, tokyo and ohio probe at :00, :20 and :40 of
-    // each minute. "a" and "b" fail from one vantage each from 600 s on, answering 5xx or
-    // timing out. From the same vantage (tokyo: 620, 680), each has two failures at 680,
-    // one short of voting alone, and they corroborate each other then, not at 740.
-    let ids = ["a", "b", "q0", "q1", "q2"];
+    // "a" and "b" fail from one vantage each from 600 s on, answering 5xx or timing out.
+    // From the same vantage (tokyo: 620, 680), each has two failures at 680, one short of
+    // voting alone, and they corroborate each other then, not at 740.
     let run_with = |a_from: &str, error: ProbeError| {
-        let mut engine = Engine::new(topology(&ids), EngineParams::default());
-        let signals = three_vantage_rounds(&ids, 14, |id, v, t| {
-            let fails = match id {
-                "a" => v == a_from && t >= 600,
-                "b" => v == "tokyo" && t >= 600,
-                _ => false,
-            };
-            fails.then_some(error)
-        });
-        let out = run(&mut engine, signals, 820);
-        (
-            first_impairment(&out, "a"),
-            first_impairment(&out, "b"),
-            first_impairment(&out, "q0"),
-        )
+        a_and_b_failing(&[(a_from, 600)], &[("tokyo", 600)], error)
     };
-    let (a, b, q0) = run_with("tokyo", ProbeError::HttpStatus);
+    let (a, b) = run_with("tokyo", ProbeError::HttpStatus);
     let (a_at, a_cause) = a.expect("a is impaired");
     let (b_at, b_cause) = b.expect("b is impaired");
     assert_eq!((a_at, b_at), (at(680), at(680)), "{a_cause} / {b_cause}");
@@ -710,15 +727,14 @@ fn two_dependents_failing_from_the_same_lone_vantage_corroborate_each_other() {
         "probes fail from 1 of 3 vantages (http_status) while b, which also relies on fastly, \
          has just turned impaired"
     );
-    assert_eq!(q0, None, "a healthy neighbour stays operational");
     // Different vantages are different footprints; timeouts say nothing about who failed.
     // Each then waits for its own third failure.
-    let (a, b, _) = run_with("paris", ProbeError::HttpStatus);
+    let (a, b) = run_with("paris", ProbeError::HttpStatus);
     assert_eq!(
         (a.map(|x| x.0), b.map(|x| x.0)),
         (Some(at(720)), Some(at(740)))
     );
-    let (a, b, _) = run_with("tokyo", ProbeError::Timeout);
+    let (a, b) = run_with("tokyo", ProbeError::Timeout);
     assert_eq!(
         (a.map(|x| x.0), b.map(|x| x.0)),
         (Some(at(740)), Some(at(740)))
@@ -727,27 +743,10 @@ fn two_dependents_failing_from_the_same_lone_vantage_corroborate_each_other() {
 
 #[test]
 fn two_dependents_failing_alike_corroborate_each_other() {
-    // Every service is behind fastly; paris, tokyo and ohio probe at :00, :20 and :40 of
-    // each minute. "a" and "b" fail from the vantages given, each from the time given.
-    let ids = ["a", "b", "q0", "q1", "q2"];
+    // "a" and "b" fail from the vantages given, each from the time given.
     let run_with = |a: &[(&str, i64)], b: &[(&str, i64)], error: ProbeError| {
-        let mut engine = Engine::new(topology(&ids), EngineParams::default());
-        let signals = three_vantage_rounds(&ids, 14, |id, v, t| {
-            let from = match id {
-                "a" => a,
-                "b" => b,
-                _ => &[],
-            };
-            from.iter()
-                .any(|&(vantage, since)| vantage == v && t >= since)
-                .then_some(error)
-        });
-        let out = run(&mut engine, signals, 820);
-        assert_eq!(first_impairment(&out, "q0"), None, "a healthy neighbour");
-        (
-            first_impairment(&out, "a").expect("a is impaired"),
-            first_impairment(&out, "b").expect("b is impaired"),
-        )
+        let (a, b) = a_and_b_failing(a, b, error);
+        (a.expect("a is impaired"), b.expect("b is impaired"))
     };
     let all = [("paris", 600), ("tokyo", 600), ("ohio", 600)];
     // Failing everywhere with answers: at 620 each has failed from paris and tokyo, and

@@ -1171,15 +1171,22 @@ mod tests {
         }
     }
 
+    /// Vantages a, b and c, passing until c's pass at 150 s; then a fails with `a` at 180 s
+    /// and b with `b` at 181 s, and c has not probed since.
+    fn two_fresh_failures(a: ProbeError, b: ProbeError, params: &ProbeParams) -> ServiceProbes {
+        let mut s = warm(&["a", "b", "c"], 120, params);
+        s.observe(&probe(150, "c", true), params);
+        s.observe(&failed(180, "a", a), params);
+        s.observe(&failed(181, "b", b), params);
+        s
+    }
+
     #[test]
     fn a_failing_neighbour_lowers_only_the_two_vantage_bar() {
         let params = ProbeParams::default();
         // Two vantages get an answer (5xx) once; the third has not probed since (its latest
         // pass is older).
-        let mut s = warm(&["a", "b", "c"], 120, &params);
-        s.observe(&probe(150, "c", true), &params);
-        s.observe(&failed(180, "a", ProbeError::HttpStatus), &params);
-        s.observe(&failed(181, "b", ProbeError::ConnectRefused), &params);
+        let mut s = two_fresh_failures(ProbeError::HttpStatus, ProbeError::ConnectRefused, &params);
         let v = s.evaluate_with(Timestamp::from_secs(182), &params, Support::None);
         assert_eq!(
             (v.state, v.unconfirmed, v.corroborable()),
@@ -1359,10 +1366,7 @@ mod tests {
             (v.state, v.awaiting)
         };
         // Two vantages answer with errors, the third has not probed since: unanimity.
-        let mut s = warm(&["a", "b", "c"], 120, &params);
-        s.observe(&probe(150, "c", true), &params);
-        s.observe(&failed(180, "a", ProbeError::HttpStatus), &params);
-        s.observe(&failed(181, "b", ProbeError::Tls), &params);
+        let mut s = two_fresh_failures(ProbeError::HttpStatus, ProbeError::Tls, &params);
         assert_eq!(
             awaiting(&mut s, 182),
             (State::Operational, Awaiting::Unanimity)
@@ -1384,10 +1388,7 @@ mod tests {
             Awaiting::Region(vantages(&["a", "c"])).peer_key()
         );
         // Timeouts wait for nothing a peer could give: who failed is unknown.
-        let mut s = warm(&["a", "b", "c"], 120, &params);
-        s.observe(&probe(150, "c", true), &params);
-        s.observe(&failed(180, "a", ProbeError::Timeout), &params);
-        s.observe(&failed(181, "b", ProbeError::ConnectTimeout), &params);
+        let mut s = two_fresh_failures(ProbeError::Timeout, ProbeError::ConnectTimeout, &params);
         assert_eq!(
             awaiting(&mut s, 182),
             (State::Operational, Awaiting::Nothing)
