@@ -23,11 +23,12 @@
 //!   share that larger component or another component incident is open (a storm). With no
 //!   larger component behind its services, no larger failure can show itself in the
 //!   meantime: it opens at once; outside a storm, with only one service behind a larger
-//!   component, it opens at once too, unless that service's errors fit the larger
-//!   component's failure better than the claimed one's.
+//!   component, it waits as a shadowed claim does (below), unless that service's errors fit
+//!   the larger component's failure better than the claimed one's (then the thin hold).
 //! - **A shadowed claim waits**: a new incident on no more than `min_services` services that
-//!   all also rely on a larger unrelated component opens only once the last of them has been
-//!   impaired for `shadow_hold_ms` (they may be that component's first failing dependents).
+//!   all also rely on a larger unrelated component, or a thin claim with one of them behind
+//!   one, opens only once the last of them has been impaired for `shadow_hold_ms` (they may
+//!   be that component's first failing dependents).
 //! - **Resolve** when an incident has had no supporting cause at `keep_confidence` or more for
 //!   `resolve_after_ms`.
 
@@ -277,12 +278,15 @@ impl IncidentTracker {
             services.dedup();
             let larger = larger_than(graph, c, &observed_dependents, &in_doubt_dependents);
             let all_shadowed = shadowed(graph, &services, &larger, params);
-            // A thin claim waits for a larger failure behind it to show itself only where one
-            // is likely: its services all share the larger component, or a storm is on (another
-            // component incident open), when coincidences are several times as frequent, or a
-            // service's own errors fit the larger component better than the claimed one.
-            if thin(&services, health, params)
-                && overshadowed(graph, &services, &larger)
+            // A thin claim waits the thin hold for a larger failure behind it to show itself
+            // where one is likely: its services all share the larger component, or a storm is
+            // on (another component incident open), when coincidences are several times as
+            // frequent, or a service's own errors fit the larger component better than the
+            // claimed one. Elsewhere it waits the shadowed claim's minute from its services'
+            // onsets, as a claim they all shadow does.
+            let thin_overshadowed =
+                thin(&services, health, params) && overshadowed(graph, &services, &larger);
+            if thin_overshadowed
                 && (all_shadowed
                     || !self.open.is_empty()
                     || points_past(graph, &services, health, c, &larger))
@@ -298,7 +302,7 @@ impl IncidentTracker {
                     });
                     continue;
                 }
-            } else if all_shadowed
+            } else if (all_shadowed || thin_overshadowed)
                 && latest_onset(&services, health)
                     .is_some_and(|t| now.millis_since(t) < params.shadow_hold_ms)
             {

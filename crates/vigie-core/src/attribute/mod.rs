@@ -141,13 +141,15 @@ pub struct AttributionParams {
     /// persists").
     pub open_incident_cost: f64,
     /// A thin claim (no more than `min_services` explained services, at least one of them
-    /// seen by reports alone, one of them relying on a larger unrelated component) opens
-    /// only once it has been the tick's cause for this long (docs/attribution.md, "A thin
-    /// claim waits").
+    /// seen by reports alone, one of them relying on a larger unrelated component) opens,
+    /// where a larger failure is likely (a storm, its services all behind that component, or
+    /// errors pointing past the claim), only once it has been the tick's cause for this long
+    /// (docs/attribution.md, "A thin claim waits").
     pub thin_hold_ms: i64,
     /// A claim on no more than `min_services` services that all also rely on a larger
-    /// unrelated component opens only once the last of them has been impaired this long
-    /// (docs/attribution.md, "A shadowed claim waits").
+    /// unrelated component, or a thin claim with one of them behind one, opens only once the
+    /// last of them has been impaired this long (docs/attribution.md, "A shadowed claim
+    /// waits").
     pub shadow_hold_ms: i64,
 }
 
