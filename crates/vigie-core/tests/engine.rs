@@ -957,7 +957,9 @@ fn a_first_failed_probe_puts_a_healthy_service_in_doubt() {
 #[test]
 fn a_thin_report_only_surge_during_a_storm_elsewhere_is_sympathy() {
     let ids = ["s0", "s1", "s2", "q0", "q1", "q2", "q3", "q4", "q5", "q6"];
-    let run_with = |storm: bool, reporters: i64| {
+    // `probed`: blog is probed too, and its Paris probe fails once at minute 16 (a blip the
+    // surge would corroborate outside a storm).
+    let run_with_probes = |storm: bool, reporters: i64, probed: bool| {
         let mut topology = topology(&ids);
         topology.services.push(ServiceSpec {
             id: "blog".into(),
@@ -972,6 +974,10 @@ fn a_thin_report_only_surge_during_a_storm_elsewhere_is_sympathy() {
                     let failing = storm && id.starts_with('s') && m >= 10;
                     signals.push(probe(m * 60 + k as i64 * 2, id, v, !failing));
                 }
+                if probed {
+                    let blip = m == 16 && *v == "paris";
+                    signals.push(probe(m * 60 + k as i64 * 2 + 1, "blog", v, !blip));
+                }
             }
         }
         // From minute 15, `reporters` distinct people report blog within two minutes.
@@ -979,8 +985,10 @@ fn a_thin_report_only_surge_during_a_storm_elsewhere_is_sympathy() {
             let t = 15 * 60 + i * 120 / reporters;
             signals.push(report(t, "blog", Some(format!("p{i}"))));
         }
+        signals.sort_by_key(|s| s.at());
         run(&mut engine, signals, 30 * 60)
     };
+    let run_with = |storm: bool, reporters: i64| run_with_probes(storm, reporters, false);
     let blog_impaired = |out: &[Output]| {
         out.iter().any(|o| {
             matches!(o, Output::ServiceState { service, state, .. }
@@ -1000,6 +1008,15 @@ fn a_thin_report_only_surge_during_a_storm_elsewhere_is_sympathy() {
     assert!(blog_impaired(&quiet), "{quiet:#?}");
     let crowd = run_with(true, 30);
     assert!(blog_impaired(&crowd), "{crowd:#?}");
+
+    // Probed, a thin surge and one blip are sympathy during the storm, and an impairment
+    // outside it.
+    let blip = run_with_probes(true, 17, true);
+    assert!(!blog_impaired(&blip), "{blip:#?}");
+    let quiet_blip = run_with_probes(false, 17, true);
+    assert!(blog_impaired(&quiet_blip), "{quiet_blip:#?}");
+    let crowd_blip = run_with_probes(true, 30, true);
+    assert!(blog_impaired(&crowd_blip), "{crowd_blip:#?}");
 }
 
 /// A component's official status reaches attribution: two of a managed database's seven

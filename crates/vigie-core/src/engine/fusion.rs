@@ -10,8 +10,9 @@
 //! | degraded | R overwhelming | major_outage | probes partly fail and reports are overwhelming |
 //! | degraded | otherwise | degraded | a minority of vantages fails, or probes are slow |
 //! | operational | R overwhelming, sustained | degraded | users overwhelmingly report problems the probes do not see |
-//! | operational + 1 fresh failure | R surge | degraded | a surge corroborates one vantage's unconfirmed failure |
+//! | operational + 1 fresh failure | R surge, no storm elsewhere or ≥ storm minimum | degraded | a surge corroborates one vantage's unconfirmed failure |
 //! | operational | O major/partial/degraded | degraded | the provider itself reports a problem |
+//! | operational + 1 fresh failure | R surge, storm elsewhere, < storm minimum | operational | a thin surge and one blip during another component's outage (sympathy) |
 //! | operational | otherwise | operational | probes pass (a mere surge is contradicted) |
 //! | unknown | R overwhelming | major_outage | reports alone, overwhelming |
 //! | unknown | R surge, storm elsewhere, < storm minimum | O's state, else operational | too few reporters to stand during another component's outage (sympathy) |
@@ -30,7 +31,9 @@
 //! open component incident). A report-only surge then needs
 //! [`FusionParams::storm_min_reporters`] distinct reporters instead of the detector's minimum:
 //! during a provider's outage users of unrelated services report in sympathy, and a thin
-//! surge without a probe to check it is more often that than an outage of its own.
+//! surge without a probe to check it is more often that than an outage of its own. So does a
+//! surge corroborating a single vantage's unconfirmed failure: one failed probe against the
+//! other vantages' passes does not make a thin surge more than sympathy.
 //!
 //! `elevated` reports never change a state on their own, and neither does a `surge` while the
 //! service has less than [`FusionParams::report_warmup_minutes`] of report history (it counts
@@ -59,9 +62,10 @@ pub struct FusionParams {
     /// How long an overwhelming surge must last before it makes a service `degraded`
     /// against probes that pass from at least two live vantages.
     pub contradicted_surge_hold_ms: i64,
-    /// Distinct reporters (in the surging window) a report-only `surge` needs to make a
-    /// service `degraded` while attribution blames a component the service does not depend
-    /// on. Outside such a storm the detector's own minimum (10 by default) applies.
+    /// Distinct reporters (in the surging window) a `surge` needs to make a service
+    /// `degraded` while attribution blames a component the service does not depend on, when
+    /// it stands alone (no live probes) or with one vantage's unconfirmed failure. Outside
+    /// such a storm the detector's own minimum (10 by default) applies.
     pub storm_min_reporters: u32,
 }
 
@@ -90,6 +94,7 @@ pub enum Rule {
     ReportsOverwhelming,
     ReportsSurge,
     ReportsSympathy,
+    ReportsSympathyBlip,
     Official,
     ReportsNormal,
     NoData,
@@ -145,7 +150,8 @@ impl Evidence<'_> {
         self.probe.live < 2 || self.overwhelming_for_ms >= self.params.contradicted_surge_hold_ms
     }
 
-    /// Whether a report-only surge is too thin to stand during a storm elsewhere.
+    /// Whether a surge is too thin to stand during a storm elsewhere, alone or with one
+    /// vantage's unconfirmed failure.
     fn sympathy_suspected(&self) -> bool {
         self.storm.is_some() && self.surge.observed < self.params.storm_min_reporters
     }
@@ -171,11 +177,16 @@ pub fn fuse(e: &Evidence<'_>) -> (State, Rule) {
         State::Operational if r == SurgeLevel::Overwhelming && e.surge_beats_passing_probes() => {
             (State::Degraded, Rule::ReportsOverwhelmingProbesPass)
         }
-        State::Operational if r >= SurgeLevel::Surge && e.probe.unconfirmed > 0 => {
+        State::Operational
+            if r >= SurgeLevel::Surge && e.probe.unconfirmed > 0 && !e.sympathy_suspected() =>
+        {
             (State::Degraded, Rule::ReportsCorroborateProbe)
         }
         State::Operational if official_state(e.official).is_some() => {
             (State::Degraded, Rule::OfficialProbesPass)
+        }
+        State::Operational if r >= SurgeLevel::Surge && e.probe.unconfirmed > 0 => {
+            (State::Operational, Rule::ReportsSympathyBlip)
         }
         State::Operational => (State::Operational, Rule::ProbesPass),
         State::Unknown => match r {
@@ -274,6 +285,15 @@ pub fn describe(rule: Rule, e: &Evidence<'_>) -> String {
             e.params.storm_min_reporters,
             e.storm.unwrap_or("a provider"),
         ),
+        Rule::ReportsSympathyBlip => format!(
+            "users report problems ({}) and a probe just failed from 1 of {} vantages, but \
+             fewer than the {} reporters a surge needs to outweigh the others while {}, which \
+             this service does not depend on, is failing: likely sympathy reports",
+            describe_reports(e.surge),
+            e.probe.live,
+            e.params.storm_min_reporters,
+            e.storm.unwrap_or("a provider"),
+        ),
         Rule::Official => format!(
             "official status {} (no live probes)",
             e.official.map_or("unknown", |o| o.as_str())
@@ -289,6 +309,7 @@ pub fn describe(rule: Rule, e: &Evidence<'_>) -> String {
             | Rule::ReportsOverwhelming
             | Rule::ReportsSurge
             | Rule::ReportsSympathy
+            | Rule::ReportsSympathyBlip
     );
     if !reports_named && e.surge.level >= SurgeLevel::Elevated {
         let level = match e.surge.level {
@@ -521,15 +542,41 @@ mod tests {
             fuse(&evidence(&flood, fastly, None)),
             (State::MajorOutage, Rule::ReportsOverwhelming)
         );
-        // Live probes decide as before: a surge corroborates one fresh failure.
+        // With live probes, a thin surge and one vantage's fresh failure are sympathy and a
+        // blip too (seed 451226); enough reporters, or no storm, corroborate the failure.
         let one_fresh = ProbeVerdict {
             unconfirmed: 1,
             ..probes(State::Operational)
         };
-        let e = Evidence {
+        let probed = |sv, storm, official| Evidence {
             probe: &one_fresh,
+            ..evidence(sv, storm, official)
+        };
+        let e = probed(&thin, fastly, None);
+        assert_eq!(fuse(&e), (State::Operational, Rule::ReportsSympathyBlip));
+        assert_eq!(
+            describe(fuse(&e).1, &e),
+            format!(
+                "users report problems (19 reporters in 3 min against 3.0 expected) and a probe \
+                 just failed from 1 of {} vantages, but fewer than the 20 reporters a surge \
+                 needs to outweigh the others while fastly, which this service does not depend \
+                 on, is failing: likely sympathy reports",
+                one_fresh.live
+            )
+        );
+        for e in [probed(&enough, fastly, None), probed(&thin, None, None)] {
+            assert_eq!(fuse(&e), (State::Degraded, Rule::ReportsCorroborateProbe));
+        }
+        assert_eq!(
+            fuse(&probed(&thin, fastly, Some(OfficialStatus::PartialOutage))),
+            (State::Degraded, Rule::OfficialProbesPass)
+        );
+        // Without a fresh failure the probes contradict a surge, storm or not.
+        let passing = probes(State::Operational);
+        let e = Evidence {
+            probe: &passing,
             ..evidence(&thin, fastly, None)
         };
-        assert_eq!(fuse(&e), (State::Degraded, Rule::ReportsCorroborateProbe));
+        assert_eq!(fuse(&e), (State::Operational, Rule::ProbesPass));
     }
 }
