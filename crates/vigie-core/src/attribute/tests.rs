@@ -158,6 +158,34 @@ fn opened(out: &[Output]) -> Vec<(String, f64, Vec<String>)> {
         .collect()
 }
 
+/// What `a` opens when ticked at each of `ticks` (seconds) with the health `at` gives for
+/// that tick: (tick, component) per opening, in order.
+fn openings(
+    mut a: Attributor,
+    ticks: impl IntoIterator<Item = i64>,
+    at: impl Fn(i64) -> Vec<ServiceHealth>,
+) -> Vec<(i64, String)> {
+    let mut ids = IncidentIds::default();
+    ticks
+        .into_iter()
+        .flat_map(|s| {
+            let out = a.tick(t(s), &at(s), &mut ids);
+            opened(&out).into_iter().map(move |o| (s, o.0))
+        })
+        .collect()
+}
+
+/// When the first of `openings` happened, checking that every one of them names `component`.
+fn first_opening_of(openings: &[(i64, String)], component: &str) -> Option<i64> {
+    assert!(openings.iter().all(|(_, c)| c == component), "{openings:?}");
+    openings.first().map(|(s, _)| *s)
+}
+
+/// The components of `openings`, in order.
+fn components(openings: Vec<(i64, String)>) -> Vec<String> {
+    openings.into_iter().map(|(_, c)| c).collect()
+}
+
 /// A world like the real one: a CDN, a cloud with a region and a managed service in it, and
 /// services spread over them.
 /// The explanation of the first incident opened (empty if none).
@@ -1536,31 +1564,23 @@ fn a_thin_claim_waits_during_a_storm_for_what_else_may_be_unfolding() {
     let start = [("wd0", 0), ("wx0", 0)];
 
     // Nothing else happens: the widget opens once the claim has held for two minutes.
-    let mut a = stormy();
-    let mut ids = IncidentIds::default();
     let hold_s = AttributionParams::default().thin_hold_ms / 1000;
-    let mut opened_at = None;
-    for s in (30..=300).step_by(30) {
-        let out = a.tick(t(s), &health_at(&start, &["wd0"]), &mut ids);
-        if let Some(o) = opened(&out).first() {
-            assert_eq!(o.0, "widget");
-            opened_at.get_or_insert(s);
-        }
-    }
+    let opened_at = first_opening_of(
+        &openings(stormy(), (30..=300).step_by(30), |_| {
+            health_at(&start, &["wd0"])
+        }),
+        "widget",
+    );
     assert_eq!(opened_at, Some(30 + hold_s), "opened at {opened_at:?}");
 
     // The CDN's failure unfolds within the hold: Fastly is named, the widget never is.
-    let mut a = stormy();
-    let mut ids = IncidentIds::default();
-    let mut named = Vec::new();
-    for s in (30..=300).step_by(30) {
+    let named = components(openings(stormy(), (30..=300).step_by(30), |s| {
         let mut impaired = start.to_vec();
         if s >= 90 {
             impaired.extend([("fst0", 80), ("fst1", 80), ("fst2", 85), ("euw0", 85)]);
         }
-        let out = a.tick(t(s), &health_at(&impaired, &["wd0"]), &mut ids);
-        named.extend(opened(&out).into_iter().map(|o| o.0));
-    }
+        health_at(&impaired, &["wd0"])
+    }));
     assert_eq!(named, vec!["fastly".to_string()]);
 
     // Both seen failing by their probes, the same claim opens at once.
@@ -1574,31 +1594,21 @@ fn a_thin_claim_waits_during_a_storm_for_what_else_may_be_unfolding() {
     let calm = |impaired: &[(&str, i64)]| health_seen_since(&w, impaired, &["wd0"]);
     let shadow_s = AttributionParams::default().shadow_hold_ms / 1000;
     assert!(shadow_s < hold_s);
-    let mut a = w.attributor();
-    let mut ids = IncidentIds::default();
-    let mut opened_at = None;
-    for s in (10..=300).step_by(10) {
-        let out = a.tick(t(s), &calm(&start), &mut ids);
-        if let Some(o) = opened(&out).first() {
-            assert_eq!(o.0, "widget");
-            opened_at.get_or_insert(s);
-        }
-    }
+    let opened_at = first_opening_of(
+        &openings(w.attributor(), (10..=300).step_by(10), |_| calm(&start)),
+        "widget",
+    );
     assert_eq!(opened_at, Some(shadow_s), "opened at {opened_at:?}");
 
     // Within that minute the CDN's failure shows its next dependents: Fastly is named, the
     // widget never is.
-    let mut a = w.attributor();
-    let mut ids = IncidentIds::default();
-    let mut named = Vec::new();
-    for s in (10..=300).step_by(10) {
+    let named = components(openings(w.attributor(), (10..=300).step_by(10), |s| {
         let mut impaired = start.to_vec();
         if s >= 50 {
             impaired.extend([("fst0", 45), ("fst1", 45), ("fst2", 50), ("euw0", 50)]);
         }
-        let out = a.tick(t(s), &calm(&impaired), &mut ids);
-        named.extend(opened(&out).into_iter().map(|o| o.0));
-    }
+        calm(&impaired)
+    }));
     assert_eq!(named, vec!["fastly".to_string()]);
 }
 
@@ -1627,46 +1637,34 @@ fn a_thin_claim_waits_when_its_probed_service_s_errors_point_past_it() {
     let hold_s = AttributionParams::default().thin_hold_ms / 1000;
 
     // Nothing else happens: the front door opens once the claim has held for two minutes.
-    let mut a = w.attributor();
-    let mut ids = IncidentIds::default();
-    let mut opened_at = None;
-    for s in (30..=300).step_by(30) {
-        let out = a.tick(t(s), &failing(&start, ProbeError::DnsServfail), &mut ids);
-        if let Some(o) = opened(&out).first() {
-            assert_eq!(o.0, "door");
-            opened_at.get_or_insert(s);
-        }
-    }
+    let opened_at = first_opening_of(
+        &openings(w.attributor(), (30..=300).step_by(30), |_| {
+            failing(&start, ProbeError::DnsServfail)
+        }),
+        "door",
+    );
     assert_eq!(opened_at, Some(30 + hold_s), "opened at {opened_at:?}");
 
     // The DNS provider's failure unfolds within the hold: it is named, the front door never.
-    let mut a = w.attributor();
-    let mut ids = IncidentIds::default();
-    let mut named = Vec::new();
-    for s in (30..=300).step_by(30) {
+    let named = components(openings(w.attributor(), (30..=300).step_by(30), |s| {
         let mut impaired = start.to_vec();
         if s >= 60 {
             impaired.extend([("dn0", 40), ("dn1", 45), ("dn2", 50)]);
         }
-        let out = a.tick(t(s), &failing(&impaired, ProbeError::DnsServfail), &mut ids);
-        named.extend(opened(&out).into_iter().map(|o| o.0));
-    }
+        failing(&impaired, ProbeError::DnsServfail)
+    }));
     assert_eq!(named, vec!["dnsp".to_string()]);
 
     // The same claim with an error a front door's failure produces waits only the shadowed
     // claim's minute from its last onset, as any thin claim outside a storm does.
     let shadow_s = AttributionParams::default().shadow_hold_ms / 1000;
     assert!(shadow_s < hold_s);
-    let mut a = w.attributor();
-    let mut ids = IncidentIds::default();
-    let mut opened_at = None;
-    for s in (30..=300).step_by(10) {
-        let out = a.tick(t(s), &failing(&start, ProbeError::HttpStatus), &mut ids);
-        if let Some(o) = opened(&out).first() {
-            assert_eq!(o.0, "door");
-            opened_at.get_or_insert(s);
-        }
-    }
+    let opened_at = first_opening_of(
+        &openings(w.attributor(), (30..=300).step_by(10), |_| {
+            failing(&start, ProbeError::HttpStatus)
+        }),
+        "door",
+    );
     assert_eq!(opened_at, Some(shadow_s), "opened at {opened_at:?}");
 }
 
@@ -1726,24 +1724,15 @@ fn a_shadowed_claim_waits_for_the_larger_failure_it_may_begin() {
 
     // Nothing else happens: the region opens once both services have been impaired for the
     // hold.
-    let mut a = w.attributor();
-    let mut ids = IncidentIds::default();
-    let mut opened_at = None;
-    for s in (10..=200).step_by(10) {
-        let out = a.tick(t(s), &probed(&start), &mut ids);
-        if let Some(o) = opened(&out).first() {
-            assert_eq!(o.0, "aws/ap-northeast-1");
-            opened_at.get_or_insert(s);
-        }
-    }
+    let opened_at = first_opening_of(
+        &openings(w.attributor(), (10..=200).step_by(10), |_| probed(&start)),
+        "aws/ap-northeast-1",
+    );
     assert_eq!(opened_at, Some(hold_s), "opened at {opened_at:?}");
 
     // The CDN's failure shows its next dependents within the hold: Fastly is named, the
     // region never is.
-    let mut a = w.attributor();
-    let mut ids = IncidentIds::default();
-    let mut named = Vec::new();
-    for s in (10..=200).step_by(10) {
+    let named = components(openings(w.attributor(), (10..=200).step_by(10), |s| {
         let mut impaired = start.to_vec();
         if s >= 40 {
             impaired.extend([("fst0", 35), ("euw0", 40)]);
@@ -1751,9 +1740,8 @@ fn a_shadowed_claim_waits_for_the_larger_failure_it_may_begin() {
         if s >= 60 {
             impaired.extend([("fst1", 55), ("fst2", 60), ("euw1", 60)]);
         }
-        let out = a.tick(t(s), &probed(&impaired), &mut ids);
-        named.extend(opened(&out).into_iter().map(|o| o.0));
-    }
+        probed(&impaired)
+    }));
     assert_eq!(named, vec!["fastly".to_string()]);
 
     // Seen first long after they turned impaired, they begin nothing: it opens at once.
