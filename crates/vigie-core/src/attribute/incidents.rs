@@ -7,9 +7,10 @@
 //! - **Match** each tick: a cause naming an open incident's component supports it; otherwise a
 //!   cause whose explained services overlap an unmatched open incident by at least half (of the
 //!   smaller set) takes it over — the engine changed its mind about the component — unless
-//!   that incident is winding down (most of its services recovered): then the cause opens a
-//!   new incident if it explains at least `min_services` services beyond the incident's, and
-//!   otherwise nothing until the incident resolves.
+//!   that incident is winding down (most of its services recovered), or the cause's component
+//!   is unrelated to the incident's and would leave one of its impaired services unexplained
+//!   (an orphan): then the cause opens a new incident if it explains at least `min_services`
+//!   services beyond the incident's, and otherwise nothing until the incident resolves.
 //! - **Judged impairments**: services still impaired since before a component's incident
 //!   resolved do not name that component again (at least `min_services` others must).
 //! - **One incident per component**: a further cause naming a component that already has an
@@ -200,9 +201,13 @@ impl IncidentTracker {
             match best {
                 // Most of its services have recovered: the ones left are stragglers of its
                 // failure, and another cause for them is credible only once it is over (it
-                // may then open its own incident). A cause with services of its own beyond
-                // them is a new failure.
-                Some((i, _)) if winding_down(&self.open[i], health) => {
+                // may then open its own incident). So too while one of its services is still
+                // down that only its own component explains. A cause with services of its
+                // own beyond them is a new failure.
+                Some((i, _))
+                    if winding_down(&self.open[i], health)
+                        || orphans(graph, &self.open[i], cause, c, health) =>
+                {
                     let inc = &self.open[i];
                     let new = cause
                         .explained
@@ -529,6 +534,25 @@ fn latest_onset<H: HealthView>(services: &[ServiceIx], health: &[H]) -> Option<T
 /// incidents").
 fn winding_down<H: HealthView>(inc: &OpenIncident, health: &[H]) -> bool {
     still_impaired(inc, health).count() * 2 < inc.services.len()
+}
+
+/// A cause naming a component unrelated to an incident's would leave one of the incident's
+/// services orphaned: still impaired, neither explained by the cause nor relying on its
+/// component. The incident's own component is then still the only explanation of a service
+/// it explained, so its failure is not disproven; a cause taking it over would rename that
+/// failure after a coincidence on its other services (docs/attribution.md, "Winding-down
+/// incidents"). A refinement within one provider tree (a region for its cloud) is exempt.
+fn orphans<H: HealthView>(
+    graph: &DependencyGraph,
+    inc: &OpenIncident,
+    cause: &Cause,
+    c: ComponentIx,
+    health: &[H],
+) -> bool {
+    !graph.is_within(c, inc.component)
+        && !graph.is_within(inc.component, c)
+        && still_impaired(inc, health)
+            .any(|s| !cause.explained.contains(&s) && !graph.relies_on(s, c))
 }
 
 /// The services an incident has explained that are impaired now.

@@ -1160,6 +1160,64 @@ fn stragglers_of_a_recovering_failure_are_not_handed_to_another_component() {
 }
 
 #[test]
+fn a_coincidence_does_not_rename_a_failure_while_only_its_component_explains_a_service() {
+    // A regional CDN failure takes r0 and v0 down, then l0, which also uses a DNS provider.
+    // A service of the DNS provider's fails on its own meanwhile. When v0 has recovered, the
+    // DNS provider explains l0 and the lone failure together better than the CDN explains
+    // l0 and r0 (the shape of generated seed 442756). r0, still down, relies on the CDN
+    // alone: renaming the CDN's incident after the DNS provider would leave it unexplained
+    // and name a failure that never happened. With `r0_on_ns1`, r0 relies on the DNS
+    // provider too, which then explains every service still down, and the engine may
+    // change its mind.
+    let run = |r0_on_ns1: bool| {
+        let r0_deps: &[(&str, f64)] = if r0_on_ns1 {
+            &[("aws/cloudfront", 1.0), ("ns1", 1.0)]
+        } else {
+            &[("aws/cloudfront", 1.0)]
+        };
+        let w = World::new()
+            .component_of("aws/cloudfront", ComponentKind::Cdn)
+            .component_of("ns1", ComponentKind::Dns)
+            .services("r", 1, r0_deps)
+            .services("v", 1, &[("aws/cloudfront", 1.0)])
+            .services("l", 1, &[("aws/cloudfront", 1.0), ("ns1", 1.0)])
+            .services("s", 1, &[("ns1", 1.0)])
+            .services("web", 8, &[("other", 1.0)]);
+        let mut a = w.attributor();
+        let mut ids = IncidentIds::default();
+        let mut out = Vec::new();
+        for m in 0..30i64 {
+            let mut impaired = vec![("r0".to_string(), t(0))];
+            if m < 20 {
+                impaired.push(("v0".into(), t(0)));
+            }
+            if m >= 10 {
+                impaired.push(("l0".into(), t(600)));
+            }
+            if m >= 12 {
+                impaired.push(("s0".into(), t(720)));
+            }
+            let mut health = health_since(&w, &impaired);
+            for (h, spec) in health.iter_mut().zip(&w.topology.services) {
+                if spec.id == "l0" || spec.id == "s0" {
+                    h.symptom = Some(ProbeError::DnsServfail);
+                }
+            }
+            out.extend(a.tick(t(m * 60), &health, &mut ids));
+        }
+        out
+    };
+
+    let out = run(false);
+    let named: Vec<String> = opened(&out).into_iter().map(|o| o.0).collect();
+    assert_eq!(named, vec!["aws/cloudfront"], "{out:?}");
+    assert_eq!(takeovers(&out), vec![], "{out:?}");
+
+    let out = run(true);
+    assert_eq!(takeovers(&out), vec![(1, "ns1".to_string())], "{out:?}");
+}
+
+#[test]
 fn a_component_has_one_open_incident_and_is_not_named_again_on_judged_impairments() {
     // A CDN fails; eleven minutes later a region fails too (the shape of generated seed
     // 18007). The services relying on both were down since the CDN's onset, so for the
