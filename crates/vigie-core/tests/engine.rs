@@ -1019,14 +1019,14 @@ fn a_thin_report_only_surge_during_a_storm_elsewhere_is_sympathy() {
     assert!(blog_impaired(&crowd_blip), "{crowd_blip:#?}");
 }
 
-/// A component's official status reaches attribution: two of a managed database's seven
-/// dependents answering 5xx are too few to name it, until its status page declares a
+/// A component's official status reaches attribution: two of a managed database's fourteen
+/// dependents answering 5xx in step are too few to name it, until its status page declares a
 /// partial outage twenty minutes in (status pages are late), when it is named with the
 /// status in its explanation (docs/attribution.md, "A declared failure").
 #[test]
 fn a_component_s_declared_failure_reaches_attribution() {
     let run_with = |status: OfficialStatus| {
-        let (ids, topology) = managed_service_world("db", 7, "gcp/us-central1/cloud-sql");
+        let (ids, topology) = managed_service_world("db", 14, "gcp/us-central1/cloud-sql");
         let mut engine = Engine::new(topology, EngineParams::default());
         let end = 30 * 60;
         let mut signals = probe_rounds(&ids, end, |m, id, _| {

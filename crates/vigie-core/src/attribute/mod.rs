@@ -820,16 +820,22 @@ impl Attributor {
                 cand.remaining_weight = 0.0;
                 cand.upper_bound = -p.model.cause_cost + cand.prior_relief(&p);
                 cand.fresh = fresh_window(cand, &self.remaining, &self.since, &self.seen);
+                let mut probed_everywhere = 0;
                 for e in &cand.evidence {
                     if live(&self.remaining, &self.since, &self.seen, cand.fresh, e) {
+                        if self.seen[e.service as usize] == Seen::ProbesEverywhere {
+                            probed_everywhere += 1;
+                        }
                         cand.remaining += 1;
                         cand.remaining_weight += score::bucket_weight(e.bucket);
                         cand.upper_bound += gain[e.bucket as usize][e.compat.index()];
                         marks.extend(cand.outside.mark(self.footprints.of(e.service)));
                     }
                 }
-                // The agreement term does not depend on ρ: the bound takes it exactly.
-                cand.upper_bound += footprint::agreement(marks.drain(..));
+                // The agreement terms do not depend on ρ: the bound takes the footprint's
+                // exactly, and the timing's for every dependent that could be in step.
+                cand.upper_bound += footprint::agreement(marks.drain(..))
+                    + timing::in_step_agreement(probed_everywhere);
             }
             order.sort_by(|&a, &b| {
                 candidates[b]
@@ -1094,7 +1100,10 @@ impl Attributor {
                         .iter()
                         .filter(|e| {
                             live(&self.remaining, &self.since, &self.seen, cand.fresh, e)
-                                && self.timing(cand.fresh, cand.established, e) != Timing::Together
+                                && matches!(
+                                    self.timing(cand.fresh, cand.established, e),
+                                    Timing::Apart | Timing::FarApart
+                                )
                         })
                         .count(),
                     same_vantages: footprint::best_group(
@@ -1185,16 +1194,22 @@ impl Attributor {
     }
 
     /// When a dependent turned impaired relative to the onset in `fresh` ([`timing`]):
-    /// always [`Timing::Together`] for the component of an open incident (`established`),
-    /// and for a dependent or a candidate without a known onset.
+    /// [`Timing::Together`] for a dependent or a candidate without a known onset. For the
+    /// component of an open incident (`established`) never apart, but in step all the same:
+    /// its parts and what it is part of, its rivals for the name, are judged with the step.
     fn timing(&self, fresh: Fresh, established: bool, e: &Evidence) -> Timing {
         let s = e.service as usize;
-        match (established, fresh.onset, self.since[s]) {
-            (false, Some(onset), Some(t)) => Timing::of(
-                t.as_millis().saturating_sub(onset),
-                self.seen[s],
-                fresh.onset_seen,
-            ),
+        match (fresh.onset, self.since[s]) {
+            (Some(onset), Some(t)) => {
+                match Timing::of(
+                    t.as_millis().saturating_sub(onset),
+                    self.seen[s],
+                    fresh.onset_seen,
+                ) {
+                    Timing::Apart | Timing::FarApart if established => Timing::Together,
+                    timing => timing,
+                }
+            }
             _ => Timing::Together,
         }
     }

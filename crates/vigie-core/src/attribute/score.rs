@@ -27,11 +27,12 @@
 //! ([`super::symptom`]) counts with its share scaled by `r ≤ 1`: `ln((ε + (1−ε)ρwr)/ε)`.
 //! A dependent that began apart from the others ([`super::timing`]) is scaled the same way,
 //! by `t ≤ 1`. Impaired dependents failing from the same few vantages add their agreement
-//! ([`super::footprint`]), which does not depend on `ρ`.
+//! ([`super::footprint`]), and so do those whose probes began failing everywhere in step
+//! ([`super::timing::in_step_agreement`]); neither depends on `ρ`.
 
 use super::footprint::{self, Mark};
 use super::symptom::Compat;
-use super::timing::Timing;
+use super::timing::{self, Timing};
 
 /// Number of edge-confidence steps: `w` is rounded to a multiple of `1/BUCKETS` (≥ 1/BUCKETS).
 pub const BUCKETS: usize = 20;
@@ -154,7 +155,12 @@ pub fn fit_unfolding(
         }
     }
     let terms = &terms[..n_terms];
-    let agreement = footprint::agreement(impaired.iter().filter_map(|e| e.footprint));
+    let in_step = impaired
+        .iter()
+        .filter(|e| e.timing == Timing::InStep)
+        .count() as u32;
+    let agreement = footprint::agreement(impaired.iter().filter_map(|e| e.footprint))
+        + timing::in_step_agreement(in_step);
     let ll = |rho: f64| -> f64 {
         let mut s = 0.0;
         for &(factor, k) in terms {
@@ -208,6 +214,7 @@ pub fn fit_unfolding(
 
 #[cfg(test)]
 mod tests {
+    use super::super::timing::{in_step_agreement, IN_STEP_GAIN, IN_STEP_MAX};
     use super::*;
 
     const P: ModelParams = ModelParams {
@@ -353,15 +360,41 @@ mod tests {
                             timing: t,
                             footprint,
                         };
+                        // Three dependents in step add the step's agreement, which the
+                        // search bound takes for every dependent that could be in step.
                         let f = fit(&P, &[e, e, e], &healthy(0));
-                        assert!(f.score <= 3.0 * max_gain(&P, e) - P.cause_cost + 1e-9);
-                        // The search bound ignores timing: it only ever takes evidence away.
+                        let step = in_step_agreement(3);
+                        assert!(f.score <= 3.0 * max_gain(&P, e) - P.cause_cost + step + 1e-9);
+                        // Otherwise the bound ignores timing: it only ever takes evidence away.
                         let together = e.at(Timing::Together);
-                        assert!(f.score <= 3.0 * max_gain(&P, together) - P.cause_cost + 1e-9);
+                        let bound = 3.0 * max_gain(&P, together) - P.cause_cost;
+                        assert!(f.score <= bound + step + 1e-9);
+                        if t != Timing::InStep {
+                            assert!(f.score <= bound + 1e-9);
+                        }
                     }
                 }
             }
         }
+    }
+
+    #[test]
+    fn dependents_in_step_add_their_agreement_up_to_a_cap() {
+        let with = |n: usize, t: Timing| {
+            let imp = vec![Impaired::fitting(19).at(t); n];
+            fit(&P, &imp, &healthy(5)).score
+        };
+        for n in 1..6 {
+            let gain = with(n, Timing::InStep) - with(n, Timing::Together);
+            assert!(
+                (gain - in_step_agreement(n as u32)).abs() < 1e-9,
+                "{n}: {gain}"
+            );
+        }
+        // One in step with nothing is no agreement; past the cap, no more.
+        assert_eq!(with(1, Timing::InStep), with(1, Timing::Together));
+        let capped = with(5, Timing::InStep) - with(5, Timing::Together);
+        assert!((capped - IN_STEP_MAX as f64 * IN_STEP_GAIN).abs() < 1e-9);
     }
 
     #[test]

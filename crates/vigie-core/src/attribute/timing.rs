@@ -12,13 +12,16 @@
 //! P(s impaired at δ | H) / P(s impaired at δ | no cause) = (ε + (1−ε)·ρ·w·t(δ)) / ε
 //! ```
 //!
-//! Like the symptom term it only ever takes evidence away: `t ≤ 1`. Two dependents of one
+//! Like the symptom term it takes evidence away, `t ≤ 1`, with one exception: dependents
+//! whose probes began failing everywhere within moments of one another are *in step*
+//! ([`Timing::InStep`]), which a service failing on its own rarely is, and each after the
+//! first adds [`IN_STEP_GAIN`] (at most [`IN_STEP_MAX`] of them). Two dependents of one
 //! failure turn impaired at most the difference of their detection delays apart, and the
 //! delay depends on how each is seen ([`Seen`]): probes failing everywhere show a failure
 //! within a minute or two, probes failing from only some vantages a little later, reports
 //! alone later and less evenly ([`PROBED`], [`PROBED_SOMEWHERE`], [`REPORTED`], measured on
-//! the tuning seeds). The component of an open incident is exempt: once a failure is
-//! established, dependents that join late are explained by it.
+//! the tuning seeds). The component of an open incident is exempt from being apart: once a
+//! failure is established, dependents that join late are explained by it.
 
 /// How long after a failure begins a dependent it hits turns impaired: most of the time
 /// within `typical` (ms, from–to), nearly always within `extended`.
@@ -92,6 +95,24 @@ impl Seen {
     }
 }
 
+/// What each dependent in step with the others after the first adds to a hypothesis's
+/// score, at most [`IN_STEP_MAX`] of them: ln(P(in step | H) / P(in step | no common cause)).
+/// A dependent a failure hits, seen by probes failing everywhere, turns impaired within the
+/// typical spread of [`PROBED`] of the others 80% of the time (its 10th–90th percentiles);
+/// a service failing on its own began within that spread (±85 s) of a given moment with
+/// probability 170 s over how long its impairment lasts: for own failures of half an hour,
+/// 0.094. So ln(0.8 / 0.094) (docs/attribution.md, "Timing").
+pub const IN_STEP_GAIN: f64 = 2.14;
+
+/// Dependents in step beyond the first that count: past a few, the evidence is ample, and
+/// the estimate of a service's own failure duration behind [`IN_STEP_GAIN`] is rough.
+pub const IN_STEP_MAX: u32 = 2;
+
+/// The agreement of `n` dependents in step with one another ([`IN_STEP_GAIN`]).
+pub fn in_step_agreement(n: u32) -> f64 {
+    n.saturating_sub(1).min(IN_STEP_MAX) as f64 * IN_STEP_GAIN
+}
+
 /// How well the moment a dependent turned impaired fits a common failure.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Timing {
@@ -103,17 +124,25 @@ pub enum Timing {
     Apart,
     /// Began far from the others: hardly a common failure's dependent.
     FarApart,
+    /// With the others, and both it and the onset seen by probes failing from every vantage,
+    /// whose onsets are precise: in step ([`in_step_agreement`]).
+    InStep,
 }
 
 impl Timing {
-    pub const ALL: [Timing; 3] = [Timing::Together, Timing::Apart, Timing::FarApart];
+    pub const ALL: [Timing; 4] = [
+        Timing::Together,
+        Timing::Apart,
+        Timing::FarApart,
+        Timing::InStep,
+    ];
     /// Number of levels (for per-level histograms).
     pub const LEVELS: usize = Timing::ALL.len();
 
     /// `t`: the factor on an impaired dependent's share of the noisy-OR.
     pub fn ratio(self) -> f64 {
         match self {
-            Timing::Together => 1.0,
+            Timing::Together | Timing::InStep => 1.0,
             Timing::Apart => 0.3,
             Timing::FarApart => 0.1,
         }
@@ -134,7 +163,11 @@ impl Timing {
             (lo - hi_onset..=hi - lo_onset).contains(&from_onset_ms)
         };
         if within(own.typical, onset.typical) {
-            Timing::Together
+            if seen == Seen::ProbesEverywhere && onset_seen == Seen::ProbesEverywhere {
+                Timing::InStep
+            } else {
+                Timing::Together
+            }
         } else if within(own.extended, onset.extended) {
             Timing::Apart
         } else {
@@ -150,9 +183,10 @@ mod tests {
 
     #[test]
     fn probed_dependents_must_begin_closer_together_than_reported_ones() {
-        // Both seen by probes: within 85 s of each other, or at most 225 s.
-        assert_eq!(Timing::of(0, E, E), Timing::Together);
-        assert_eq!(Timing::of(-85_000, E, E), Timing::Together);
+        // Both seen by probes failing everywhere: within 85 s of each other (in step), or
+        // at most 225 s.
+        assert_eq!(Timing::of(0, E, E), Timing::InStep);
+        assert_eq!(Timing::of(-85_000, E, E), Timing::InStep);
         assert_eq!(Timing::of(90_000, E, E), Timing::Apart);
         assert_eq!(Timing::of(-230_000, E, E), Timing::FarApart);
         // Both by reports: within 215 s, or at most 430 s.
@@ -194,11 +228,28 @@ mod tests {
     }
 
     #[test]
-    fn timing_only_takes_evidence_away() {
+    fn timing_takes_evidence_away_and_only_being_in_step_adds_some() {
         let mut last = f64::INFINITY;
-        for t in Timing::ALL {
+        for t in [Timing::Together, Timing::Apart, Timing::FarApart] {
             assert!(t.ratio() <= 1.0 && t.ratio() > 0.0 && t.ratio() < last);
             last = t.ratio();
         }
+        // In step, a dependent weighs as one together; the step is a term of its own.
+        assert_eq!(Timing::InStep.ratio(), Timing::Together.ratio());
+        assert_eq!(in_step_agreement(0), 0.0);
+        assert_eq!(in_step_agreement(1), 0.0);
+        assert_eq!(in_step_agreement(2), IN_STEP_GAIN);
+        assert_eq!(in_step_agreement(3), 2.0 * IN_STEP_GAIN);
+        assert_eq!(in_step_agreement(50), in_step_agreement(IN_STEP_MAX + 1));
+    }
+
+    #[test]
+    fn only_onsets_seen_by_probes_failing_everywhere_are_in_step() {
+        // Reports and probes failing from some vantages show a failure less precisely.
+        assert_eq!(Timing::of(0, R, R), Timing::Together);
+        assert_eq!(Timing::of(0, S, S), Timing::Together);
+        assert_eq!(Timing::of(0, E, S), Timing::Together);
+        assert_eq!(Timing::of(0, R, E), Timing::Together);
+        assert_eq!(Timing::of(90_000, E, E), Timing::Apart);
     }
 }
