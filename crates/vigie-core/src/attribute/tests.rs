@@ -878,7 +878,7 @@ fn a_dependent_impaired_long_after_the_others_is_no_evidence() {
 /// Two of a CDN's seven dependents failing is a partial failure when their probes began
 /// failing everywhere within moments of each other, and too little when the two could have
 /// begun at unrelated moments: seen by their reports alone, or by probes minutes apart
-/// (docs/attribution.md, "Timing"; the shape of seeds 416456 and 480381).
+/// (docs/attribution.md, "Timing"; the shape of seeds 480312 and 480381).
 #[test]
 fn two_dependents_failing_in_step_name_a_partial_failure() {
     let w = World::new()
