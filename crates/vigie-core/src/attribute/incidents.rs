@@ -540,8 +540,9 @@ fn winding_down<H: HealthView>(inc: &OpenIncident, health: &[H]) -> bool {
 /// services orphaned: still impaired, neither explained by the cause nor relying on its
 /// component. The incident's own component is then still the only explanation of a service
 /// it explained, so its failure is not disproven; a cause taking it over would rename that
-/// failure after a coincidence on its other services (docs/attribution.md, "Winding-down
-/// incidents"). A refinement within one provider tree (a region for its cloud) is exempt.
+/// failure after a coincidence on its other services (docs/attribution.md, "Orphans: a
+/// takeover must explain what is still down"). A refinement within one provider tree (a
+/// region for its cloud) is exempt.
 fn orphans<H: HealthView>(
     graph: &DependencyGraph,
     inc: &OpenIncident,

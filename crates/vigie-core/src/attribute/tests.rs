@@ -1921,9 +1921,9 @@ fn a_dependent_in_doubt_still_counts_in_a_component_s_size() {
 
 /// A failure its provider declares on its status page is weighed like one already named
 /// (docs/attribution.md, "A declared failure"): two of a DNS provider's fourteen dependents
-/// failing to resolve, in step, are too few to name it on their own, and enough once its status page
-/// says it is failing; a status that declares nothing (operational, maintenance) changes
-/// nothing, and a declaration covers the parts of the declared component.
+/// failing to resolve, in step, are too few to name it on their own, and enough once its
+/// status page says it is failing; a status that declares nothing (operational, maintenance)
+/// changes nothing, and a declaration covers the parts of the declared component.
 #[test]
 fn a_failure_declared_by_its_provider_is_named_on_fewer_dependents() {
     let w = World::new()
