@@ -48,12 +48,25 @@ pub struct Neighbours {
     /// Per component: the two latest onsets of distinct services, latest first (two, so that
     /// a service never finds only itself).
     latest: Vec<[Option<Onset>; 2]>,
+    /// Per component: the same for onsets failing from only some vantages, which vouch for
+    /// failures from within them. Kept apart so that a later onset seen everywhere, or by
+    /// reports alone, does not hide what a regional one vouches for.
+    latest_partial: Vec<[Option<Onset>; 2]>,
+}
+
+/// Puts `onset` first in `slot`, keeping the previous first when it is another service's.
+fn push(slot: &mut [Option<Onset>; 2], onset: Onset) {
+    if slot[0].is_some_and(|o| o.service != onset.service) {
+        slot[1] = slot[0];
+    }
+    slot[0] = Some(onset);
 }
 
 impl Neighbours {
     pub fn new(components: usize) -> Self {
         Neighbours {
             latest: vec![[None; 2]; components],
+            latest_partial: vec![[None; 2]; components],
         }
     }
 
@@ -71,38 +84,42 @@ impl Neighbours {
             vantages,
         };
         for c in direct_components(graph, service) {
-            let Some(slot) = self.latest.get_mut(c as usize) else {
-                continue;
-            };
-            if slot[0].is_some_and(|o| o.service != service) {
-                slot[1] = slot[0];
+            let c = c as usize;
+            if let Some(slot) = self.latest.get_mut(c) {
+                push(slot, onset);
             }
-            slot[0] = Some(onset);
+            if let (Some(slot), false) = (self.latest_partial.get_mut(c), vantages.is_empty()) {
+                push(slot, onset);
+            }
         }
     }
 
-    /// The latest neighbour of `service` that turned impaired within [`NEIGHBOUR_WINDOW_MS`]
-    /// before `now`, with the component they share.
+    /// The neighbour of `service` that turned impaired within [`NEIGHBOUR_WINDOW_MS`] before
+    /// `now`, with the component they share: the latest one failing from only some vantages
+    /// if there is one (it vouches for more, see the module's comment), else the latest.
     pub fn of(
         &self,
         graph: &DependencyGraph,
         service: ServiceIx,
         now: Timestamp,
     ) -> Option<(Onset, ComponentIx)> {
-        let mut best: Option<(Onset, ComponentIx)> = None;
-        for c in direct_components(graph, service) {
-            let Some(slot) = self.latest.get(c as usize) else {
-                continue;
-            };
-            let other = slot.iter().flatten().find(|o| o.service != service);
-            if let Some(&o) = other {
-                let recent = o.at <= now && now.millis_since(o.at) <= NEIGHBOUR_WINDOW_MS;
-                if recent && best.is_none_or(|(b, _)| o.at > b.at) {
-                    best = Some((o, c));
+        let latest_in = |slots: &[[Option<Onset>; 2]]| {
+            let mut best: Option<(Onset, ComponentIx)> = None;
+            for c in direct_components(graph, service) {
+                let Some(slot) = slots.get(c as usize) else {
+                    continue;
+                };
+                let other = slot.iter().flatten().find(|o| o.service != service);
+                if let Some(&o) = other {
+                    let recent = o.at <= now && now.millis_since(o.at) <= NEIGHBOUR_WINDOW_MS;
+                    if recent && best.is_none_or(|(b, _)| o.at > b.at) {
+                        best = Some((o, c));
+                    }
                 }
             }
-        }
-        best
+            best
+        };
+        latest_in(&self.latest_partial).or_else(|| latest_in(&self.latest))
     }
 }
 
@@ -225,6 +242,51 @@ mod tests {
         assert_eq!(
             (o.service, g.component(c).id.as_str()),
             (ix(&g, "c"), "aws/us-east-1")
+        );
+    }
+
+    #[test]
+    fn a_later_neighbour_seen_everywhere_does_not_hide_a_regional_one() {
+        // a turns impaired failing from one vantage (a regional failure); b, relying on the
+        // cdn too, turns impaired later, by its reports alone; then a again, failing
+        // everywhere. What a's regional onset vouches for stays visible while it is recent.
+        let g = graph();
+        let mut n = Neighbours::new(g.component_count());
+        let tokyo = VantageSet::single(42);
+        n.record(&g, ix(&g, "a"), Timestamp::from_secs(1000), tokyo);
+        n.record(
+            &g,
+            ix(&g, "b"),
+            Timestamp::from_secs(1010),
+            VantageSet::default(),
+        );
+        // a, asking about its neighbours, finds b (the only other one).
+        let (o, _) = n
+            .of(&g, ix(&g, "a"), Timestamp::from_secs(1020))
+            .expect("b");
+        assert_eq!(o.service, ix(&g, "b"));
+        // b finds a, the regional one.
+        let (o, _) = n
+            .of(&g, ix(&g, "b"), Timestamp::from_secs(1020))
+            .expect("a");
+        assert_eq!((o.service, o.vantages), (ix(&g, "a"), tokyo));
+        n.record(
+            &g,
+            ix(&g, "a"),
+            Timestamp::from_secs(1030),
+            VantageSet::default(),
+        );
+        // a's newer onset seen everywhere is the latest, but its regional one still vouches.
+        let (o, _) = n
+            .of(&g, ix(&g, "b"), Timestamp::from_secs(1040))
+            .expect("a");
+        assert_eq!((o.service, o.at), (ix(&g, "a"), Timestamp::from_secs(1000)));
+        // Once the regional onset is out of the window, the latest onset is what is left.
+        let late = Timestamp::from_millis(1_000_000 + NEIGHBOUR_WINDOW_MS + 1);
+        let (o, _) = n.of(&g, ix(&g, "b"), late).expect("a's later onset");
+        assert_eq!(
+            (o.service, o.vantages),
+            (ix(&g, "a"), VantageSet::default())
         );
     }
 }
