@@ -1090,3 +1090,85 @@ fn a_report_surge_that_dips_to_elevated_is_one_impairment() {
     assert_eq!(entered.len(), 1, "{:#?}", state_changes(&out));
     assert_eq!(engine.service("shop").unwrap().state, State::Operational);
 }
+
+/// A report every half hour for two days: a service few people use, whose handful of
+/// reporters in a minute or two is far beyond its baseline but short of the ten reports alone
+/// need.
+fn sparse_history(service: &str) -> Vec<Signal> {
+    (0..2 * 48)
+        .map(|k| {
+            Signal::Reports(ReportBatch {
+                at: at(k * 1800 + 7 - 2 * 86_400),
+                service: service.into(),
+                count: 1,
+                kind: None,
+                region: None,
+            })
+        })
+        .collect()
+}
+
+/// Six distinct people report `service` between `from` and `from` + 100 s.
+fn six_reporters(service: &str, from: i64) -> Vec<Signal> {
+    (0..6)
+        .map(|i| report(from + i * 20, service, Some(format!("{service}-p{i}"))))
+        .collect()
+}
+
+/// docs/detection.md 4.3, "A failing neighbour corroborates a thin surge": six reporters on a
+/// service without probes are a surge's surprise but fewer than the ten reports alone need.
+/// They make it degraded when a neighbour (a service relying on the same component) has just
+/// turned impaired, or draws such reports too; alone, beside a healthy neighbour, or while
+/// the only failure is of a component it does not share, they change nothing.
+#[test]
+fn a_failing_neighbour_corroborates_a_thin_surge() {
+    // "first" (probed) and "app" (reports only) rely on fastly; "blog" (reports only) on
+    // linode.
+    let run_with = |first_fails: bool, app2_reports: bool| {
+        let probed = ["first", "q0", "q1"];
+        let mut topology = topology(&probed);
+        for (id, on) in [("app", "fastly"), ("app2", "fastly"), ("blog", "linode")] {
+            topology.services.push(ServiceSpec {
+                id: id.into(),
+                name: id.into(),
+                depends_on: vec![Dependency::declared(on)],
+            });
+        }
+        let mut engine = Engine::new(topology, EngineParams::default());
+        let mut signals = three_vantage_rounds(&probed, 14, |id, _, t| {
+            (first_fails && id == "first" && t >= 600).then_some(ProbeError::HttpStatus)
+        });
+        for id in ["app", "app2", "blog"] {
+            signals.extend(sparse_history(id));
+        }
+        signals.extend(six_reporters("app", 620));
+        signals.extend(six_reporters("blog", 620));
+        if app2_reports {
+            signals.extend(six_reporters("app2", 620));
+        }
+        let out = run(&mut engine, signals, 14 * 60);
+        (
+            first_impairment(&out, "app"),
+            first_impairment(&out, "app2"),
+            first_impairment(&out, "blog"),
+        )
+    };
+    // Beside "first", which turned impaired at 640 s.
+    let (app, _, blog) = run_with(true, false);
+    let (when, cause) = app.expect("app is impaired");
+    assert!(when >= at(640) && when <= at(720), "{when:?}: {cause}");
+    assert!(
+        cause.contains("fewer than reports alone need, while first, which also relies on fastly, turned impaired"),
+        "{cause}"
+    );
+    assert_eq!(blog, None, "blog shares nothing with first");
+    // Two services drawing a few reports at once corroborate each other.
+    let (app, app2, blog) = run_with(false, true);
+    let (_, cause) = app.expect("app is impaired");
+    assert!(cause.contains("which also relies on fastly"), "{cause}");
+    assert!(app2.is_some());
+    assert_eq!(blog, None);
+    // Alone, the same six reporters are not enough.
+    let (app, _, blog) = run_with(false, false);
+    assert_eq!((app, blog), (None, None));
+}

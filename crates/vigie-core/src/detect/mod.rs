@@ -22,7 +22,10 @@
 //!   Bonferroni-corrected for the number of windows, gives the surprise `-log10 p`.
 //! * **Levels.** A verdict above `Normal` always needs at least
 //!   [`DetectParams::min_reporters`] distinct reporters in the window: five people can never
-//!   raise one, however often they press the button.
+//!   raise one on their own, however often they press the button. The one exception is
+//!   [`SurgeLevel::Thin`]: a surge's surprise from at least
+//!   [`DetectParams::corroborated_min_reporters`], which the engine counts only when another
+//!   failure corroborates it.
 //!
 //! Naming: the API is the one agreed with the engine (`close_minute`, `assess`, `expected`),
 //! plus [`ReportDetector::new_shared`] so 100 000 detectors can share one parameter set.
@@ -75,8 +78,13 @@ pub struct DetectParams {
     /// The partial minute's expectation is scaled by its elapsed fraction, never below this
     /// (reports arrive in clumps; a burst in the first seconds should not look like a rate).
     pub min_partial_fraction: f64,
-    /// Distinct reporters a window needs before any level above `Normal`.
+    /// Distinct reporters a window needs before any level above `Normal`, except `Thin`.
     pub min_reporters: u32,
+    /// Distinct reporters a window needs for [`SurgeLevel::Thin`]: a surge's surprise with
+    /// fewer than `min_reporters`, which changes a state only when another failure
+    /// corroborates it (docs/detection.md 4.3, "A failing neighbour corroborates a thin
+    /// surge"). At most `min_reporters`; equal to it, there is no thin level.
+    pub corroborated_min_reporters: u32,
     /// Surprise (`-log10 p`, corrected) for `Elevated`.
     pub elevated_surprise: f64,
     /// Surprise for `Surge`.
@@ -118,6 +126,7 @@ impl Default for DetectParams {
             windows: vec![1, 3, 5],
             min_partial_fraction: 0.25,
             min_reporters: 10,
+            corroborated_min_reporters: 5,
             elevated_surprise: 3.0,
             surge_surprise: 6.0,
             overwhelming_reporters: 50,
@@ -167,6 +176,14 @@ impl DetectParams {
         if !(self.min_dispersion > 0.0 && self.min_dispersion <= self.max_dispersion) {
             return Err("min_dispersion must be > 0 and <= max_dispersion".into());
         }
+        if self.corroborated_min_reporters == 0
+            || self.corroborated_min_reporters > self.min_reporters
+        {
+            return Err(format!(
+                "corroborated_min_reporters = {} must be between 1 and min_reporters = {}",
+                self.corroborated_min_reporters, self.min_reporters
+            ));
+        }
         Ok(())
     }
 }
@@ -178,6 +195,11 @@ pub enum SurgeLevel {
     Normal,
     /// Unusual, worth watching; not enough on its own to change a service's state.
     Elevated,
+    /// As surprising as a surge, but from fewer distinct reporters than
+    /// [`DetectParams::min_reporters`] (at least
+    /// [`DetectParams::corroborated_min_reporters`]): a few people alone never change a
+    /// state, a few people while another failure corroborates them do (the engine decides).
+    Thin,
     /// Users report problems: significant and with enough distinct reporters.
     Surge,
     /// A surge far above normal volume: reports alone can justify `major_outage`.
@@ -535,7 +557,13 @@ impl ReportDetector {
 
     fn level_for(&self, observed: u32, expected: f64, surprise: f64) -> SurgeLevel {
         let p = &self.params;
-        if observed < p.min_reporters || surprise < p.elevated_surprise {
+        if observed < p.min_reporters {
+            if observed >= p.corroborated_min_reporters && surprise >= p.surge_surprise {
+                SurgeLevel::Thin
+            } else {
+                SurgeLevel::Normal
+            }
+        } else if surprise < p.elevated_surprise {
             SurgeLevel::Normal
         } else if surprise < p.surge_surprise {
             SurgeLevel::Elevated

@@ -113,19 +113,43 @@ fn a_service_with_no_history_detects_a_surge_and_stays_calm_otherwise() {
 }
 
 #[test]
-fn five_reporters_never_raise_a_verdict() {
+fn five_reporters_never_raise_a_verdict_on_their_own() {
     // The engine counts each reporter once per 15 minutes: 20 000 reports from 5 reporters
-    // arrive as 5 distinct reporters in the first minute and none after.
-    let mut d = trained(0.05, 3, 7);
-    let start = 3 * MINUTES_PER_DAY;
-    for m in 0..20 {
-        let count = if m == 0 { 5 } else { 0 };
-        for second in [10, 30, 59] {
-            let v = d.assess(at_minute(start + m).plus_millis(second * 1000), count);
-            assert_eq!(v.level, SurgeLevel::Normal, "minute {m}: {v:?}");
+    // arrive as 5 distinct reporters in the first minute and none after. Against a quiet
+    // baseline that is a thin surge at most, which changes no state without a neighbour's
+    // failure (the engine's rule); four reporters are nothing at all.
+    for (reporters, most) in [(5, SurgeLevel::Thin), (4, SurgeLevel::Normal)] {
+        let mut d = trained(0.05, 3, 7);
+        let start = 3 * MINUTES_PER_DAY;
+        let mut seen = SurgeLevel::Normal;
+        for m in 0..20 {
+            let count = if m == 0 { reporters } else { 0 };
+            for second in [10, 30, 59] {
+                let v = d.assess(at_minute(start + m).plus_millis(second * 1000), count);
+                assert!(v.level <= most, "{reporters} reporters, minute {m}: {v:?}");
+                seen = seen.max(v.level);
+            }
+            d.close_minute(at_minute(start + m), count);
         }
-        d.close_minute(at_minute(start + m), count);
+        assert_eq!(seen, most, "{reporters} reporters");
     }
+}
+
+#[test]
+fn a_thin_surge_needs_a_surge_s_surprise() {
+    // Nine reporters in a minute against a busy baseline of three a minute are unusual
+    // (elevated at most), never thin: the lower minimum of reporters comes with the surge's
+    // surprise, not instead of it.
+    let d = trained(3.0, 3, 7);
+    let t = at_minute(3 * MINUTES_PER_DAY).plus_millis(59_000);
+    let v = d.assess(t, 9);
+    assert!(v.level < SurgeLevel::Thin, "{v:?}");
+    // A thin level needs `corroborated_min_reporters`, and cannot exceed `min_reporters`.
+    let params = DetectParams {
+        corroborated_min_reporters: 11,
+        ..DetectParams::default()
+    };
+    assert!(params.validate().is_err());
 }
 
 #[test]
@@ -249,7 +273,7 @@ proptest! {
     }
 
     #[test]
-    fn no_verdict_below_the_minimum_of_distinct_reporters(
+    fn no_surge_below_the_minimum_of_distinct_reporters(
         rate in 0.0f64..2.0, counts in proptest::collection::vec(0u32..10, 5), second in 0i64..60,
     ) {
         let mut d = trained(rate, 2, 17);
@@ -268,7 +292,13 @@ proptest! {
         }
         let now = at_minute(start + closed.len() as i64).plus_millis(second * 1000);
         let v = d.assess(now, partial);
-        prop_assert_eq!(v.level, SurgeLevel::Normal, "{:?}", v);
+        // Below the minimum a surge's surprise is thin at most (it changes no state alone),
+        // and below the thin minimum nothing at all.
+        prop_assert!(v.level <= SurgeLevel::Thin, "{:?}", v);
+        prop_assert!(v.level != SurgeLevel::Elevated, "{:?}", v);
+        if v.observed < DetectParams::default().corroborated_min_reporters {
+            prop_assert_eq!(v.level, SurgeLevel::Normal, "{:?}", v);
+        }
     }
 
     #[test]

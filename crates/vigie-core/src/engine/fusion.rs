@@ -17,6 +17,7 @@
 //! | unknown | R overwhelming | major_outage | reports alone, overwhelming |
 //! | unknown | R surge, storm elsewhere, < storm minimum | O's state, else operational | too few reporters to stand during another component's outage (sympathy) |
 //! | unknown | R surge | degraded | reports alone: users report problems |
+//! | unknown | R thin, a neighbour just impaired or thin too, no storm elsewhere | degraded | a few users report problems and a neighbour's failure corroborates them |
 //! | unknown | O major_outage | major_outage | official status, nothing contradicts it |
 //! | unknown | O partial/degraded | degraded | official status, nothing contradicts it |
 //! | unknown | reports seen before | operational | no probes; reports at their usual level |
@@ -34,6 +35,12 @@
 //! surge without a probe to check it is more often that than an outage of its own. So does a
 //! surge corroborating a single vantage's unconfirmed failure: one failed probe against the
 //! other vantages' passes does not make a thin surge more than sympathy.
+//!
+//! "Thin": a surge's surprise from fewer distinct reporters than the detector's minimum
+//! (docs/detection.md 4.3, "A failing neighbour corroborates a thin surge"). It counts only for
+//! a service without live probes, and only while a neighbour relying on one of the same
+//! components turned impaired moments ago or draws a thin surge too: a few people are not
+//! evidence enough alone, but a failure beginning next to them says what they report.
 //!
 //! `elevated` reports never change a state on their own, and neither does a `surge` while the
 //! service has less than [`FusionParams::report_warmup_minutes`] of report history (it counts
@@ -93,6 +100,7 @@ pub enum Rule {
     ProbesPass,
     ReportsOverwhelming,
     ReportsSurge,
+    ReportsThinCorroborated,
     ReportsSympathy,
     ReportsSympathyBlip,
     Official,
@@ -141,6 +149,9 @@ pub enum NeighbourSeen {
     /// It is not impaired yet, but its failures wait for the same thing as this service's:
     /// two dependents failing alike at once.
     Alike(Awaiting),
+    /// It is not impaired yet, but its reports are a thin surge too: two dependents drawing
+    /// reports at once.
+    ThinSurge,
 }
 
 impl Evidence<'_> {
@@ -154,6 +165,17 @@ impl Evidence<'_> {
     /// vantage's unconfirmed failure.
     fn sympathy_suspected(&self) -> bool {
         self.storm.is_some() && self.surge.observed < self.params.storm_min_reporters
+    }
+
+    /// The neighbour that corroborates a thin surge: one that turned impaired moments ago or
+    /// draws a thin surge too (not one merely failing alike: that is a probe's wait).
+    fn thin_surge_neighbour(&self) -> Option<Neighbour<'_>> {
+        self.neighbour.filter(|n| {
+            matches!(
+                n.seen,
+                NeighbourSeen::Impaired { .. } | NeighbourSeen::ThinSurge
+            )
+        })
     }
 }
 
@@ -191,11 +213,21 @@ pub fn fuse(e: &Evidence<'_>) -> (State, Rule) {
         State::Operational => (State::Operational, Rule::ProbesPass),
         State::Unknown => match r {
             SurgeLevel::Overwhelming => (State::MajorOutage, Rule::ReportsOverwhelming),
-            SurgeLevel::Surge if e.sympathy_suspected() => match official_state(e.official) {
-                Some(s) => (s, Rule::Official),
-                None => (State::Operational, Rule::ReportsSympathy),
-            },
+            // A thin surge stands only beside a neighbour's failure, and like a surge not
+            // during a storm elsewhere.
+            SurgeLevel::Surge | SurgeLevel::Thin
+                if e.sympathy_suspected()
+                    && (r == SurgeLevel::Surge || e.thin_surge_neighbour().is_some()) =>
+            {
+                match official_state(e.official) {
+                    Some(s) => (s, Rule::Official),
+                    None => (State::Operational, Rule::ReportsSympathy),
+                }
+            }
             SurgeLevel::Surge => (State::Degraded, Rule::ReportsSurge),
+            SurgeLevel::Thin if e.thin_surge_neighbour().is_some() => {
+                (State::Degraded, Rule::ReportsThinCorroborated)
+            }
             _ => match official_state(e.official) {
                 Some(s) => (s, Rule::Official),
                 None if e.has_reports => (State::Operational, Rule::ReportsNormal),
@@ -235,7 +267,9 @@ pub fn describe(rule: Rule, e: &Evidence<'_>) -> String {
                         NeighbourSeen::Alike(Awaiting::Region(_)) => {
                             "fails from the same vantages".to_string()
                         }
-                        NeighbourSeen::Alike(_) => "fails too, with no vantage passing".to_string(),
+                        NeighbourSeen::Alike(_) | NeighbourSeen::ThinSurge => {
+                            "fails too, with no vantage passing".to_string()
+                        }
                     };
                     format!(
                         "{} while {}, which also relies on {}, {when}",
@@ -277,6 +311,29 @@ pub fn describe(rule: Rule, e: &Evidence<'_>) -> String {
             "users report problems: {} (no live probes)",
             describe_reports(e.surge)
         ),
+        Rule::ReportsThinCorroborated => {
+            let corroboration = match e.thin_surge_neighbour() {
+                Some(n) => {
+                    let what = match n.seen {
+                        NeighbourSeen::Impaired { secs_ago } if secs_ago > 0 => {
+                            format!("turned impaired {secs_ago} s ago")
+                        }
+                        NeighbourSeen::ThinSurge => "draws reports too".to_string(),
+                        _ => "has just turned impaired".to_string(),
+                    };
+                    format!(
+                        "{}, which also relies on {}, {what}",
+                        n.service, n.component
+                    )
+                }
+                None => "a neighbour's failure corroborates them".into(),
+            };
+            format!(
+                "users report problems: {}, fewer than reports alone need, while {corroboration} \
+                 (no live probes)",
+                describe_reports(e.surge)
+            )
+        }
         Rule::ReportsSympathy => format!(
             "users report problems ({}) but fewer than the {} a surge needs without live \
              probes while {}, which this service does not depend on, is failing: likely \
@@ -298,22 +355,30 @@ pub fn describe(rule: Rule, e: &Evidence<'_>) -> String {
             "official status {} (no live probes)",
             e.official.map_or("unknown", |o| o.as_str())
         ),
+        Rule::ReportsNormal if e.surge.level == SurgeLevel::Thin => format!(
+            "no live probes; users report problems ({}), too few to stand without a \
+             neighbour's failure beside them",
+            describe_reports(e.surge)
+        ),
         Rule::ReportsNormal => "no live probes; reports at their usual level".into(),
         Rule::NoData => "no probe results and no reports".into(),
     };
-    let reports_named = matches!(
-        rule,
-        Rule::ProbesDegradedReportsOverwhelming
-            | Rule::ReportsOverwhelmingProbesPass
-            | Rule::ReportsCorroborateProbe
-            | Rule::ReportsOverwhelming
-            | Rule::ReportsSurge
-            | Rule::ReportsSympathy
-            | Rule::ReportsSympathyBlip
-    );
+    let reports_named = (rule == Rule::ReportsNormal && e.surge.level == SurgeLevel::Thin)
+        || matches!(
+            rule,
+            Rule::ProbesDegradedReportsOverwhelming
+                | Rule::ReportsOverwhelmingProbesPass
+                | Rule::ReportsCorroborateProbe
+                | Rule::ReportsOverwhelming
+                | Rule::ReportsSurge
+                | Rule::ReportsThinCorroborated
+                | Rule::ReportsSympathy
+                | Rule::ReportsSympathyBlip
+        );
     if !reports_named && e.surge.level >= SurgeLevel::Elevated {
         let level = match e.surge.level {
             SurgeLevel::Elevated => "elevated",
+            SurgeLevel::Thin => "surging from a few reporters",
             SurgeLevel::Surge => "surging",
             _ => "overwhelming",
         };
@@ -486,6 +551,83 @@ mod tests {
             text,
             "probes fail from 2 of 3 vantages (http_status); reports surging: 120 reporters in 3 min against 3.0 expected; official status degraded"
         );
+    }
+
+    #[test]
+    fn a_thin_surge_counts_only_beside_a_neighbour_s_failure() {
+        let params = FusionParams::default();
+        let pv = probes(State::Unknown);
+        let thin = SurgeVerdict {
+            level: SurgeLevel::Thin,
+            observed: 6,
+            expected: 0.1,
+            surprise: 8.0,
+            window_minutes: 3,
+        };
+        let impaired = Neighbour {
+            service: "shop",
+            component: "fastly",
+            seen: NeighbourSeen::Impaired { secs_ago: 40 },
+        };
+        let evidence = |neighbour, storm| Evidence {
+            probe: &pv,
+            surge: &thin,
+            official: None,
+            has_reports: true,
+            overwhelming_for_ms: 0,
+            upstream: None,
+            neighbour,
+            storm,
+            params: &params,
+        };
+        // Alone, a few people change nothing.
+        let alone = evidence(None, None);
+        assert_eq!(fuse(&alone), (State::Operational, Rule::ReportsNormal));
+        assert_eq!(
+            describe(Rule::ReportsNormal, &alone),
+            "no live probes; users report problems (6 reporters in 3 min against 0.1 \
+             expected), too few to stand without a neighbour's failure beside them"
+        );
+        // Beside a neighbour that has just turned impaired, or one drawing reports too.
+        let beside = evidence(Some(impaired), None);
+        assert_eq!(
+            fuse(&beside),
+            (State::Degraded, Rule::ReportsThinCorroborated)
+        );
+        assert_eq!(
+            describe(Rule::ReportsThinCorroborated, &beside),
+            "users report problems: 6 reporters in 3 min against 0.1 expected, fewer than \
+             reports alone need, while shop, which also relies on fastly, turned impaired 40 s \
+             ago (no live probes)"
+        );
+        let both = evidence(
+            Some(Neighbour {
+                seen: NeighbourSeen::ThinSurge,
+                ..impaired
+            }),
+            None,
+        );
+        assert_eq!(fuse(&both).0, State::Degraded);
+        assert!(describe(Rule::ReportsThinCorroborated, &both).contains("draws reports too"));
+        // A neighbour whose probes merely wait alike is no impairment to lean on.
+        let waiting = evidence(
+            Some(Neighbour {
+                seen: NeighbourSeen::Alike(Awaiting::Unanimity),
+                ..impaired
+            }),
+            None,
+        );
+        assert_eq!(fuse(&waiting).0, State::Operational);
+        // During a storm elsewhere a few people are sympathy, neighbour or not.
+        let storm = evidence(Some(impaired), Some("cloudflare"));
+        assert_eq!(fuse(&storm), (State::Operational, Rule::ReportsSympathy));
+        // A probed service is judged by its probes: a thin surge is no surge beside them.
+        let passing = probes(State::Operational);
+        let probed = Evidence {
+            probe: &passing,
+            ..evidence(Some(impaired), None)
+        };
+        assert_eq!(fuse(&probed).0, State::Operational);
     }
 
     #[test]

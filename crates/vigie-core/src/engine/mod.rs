@@ -43,17 +43,19 @@ use fusion::{Evidence, NeighbourSeen};
 use intern::Interner;
 use neighbours::Neighbours;
 use probes::ServiceProbes;
-use probes::{Awaiting, Support, VantageSet};
+use probes::{Support, VantageSet};
 use reports::ServiceReports;
 use upstream::Upstream;
 
-/// Another dependent of `component` whose failures wait for the same thing (`awaiting`) as
-/// those of the service being evaluated ([`Engine::corroborate_by_peers`]).
+/// Another dependent of `component` that shows what the service being evaluated shows:
+/// failures waiting for the same thing ([`Engine::corroborate_by_peers`]), or a thin surge of
+/// reports ([`Engine::corroborate_thin_surges`]). `seen` is [`NeighbourSeen::Alike`] or
+/// [`NeighbourSeen::ThinSurge`].
 #[derive(Clone, Copy, Debug)]
 struct Peer {
     service: usize,
     component: ComponentIx,
-    awaiting: Awaiting,
+    seen: NeighbourSeen,
 }
 
 /// Every constant of the engine. `Default` holds the documented values (docs/detection.md).
@@ -202,6 +204,9 @@ pub struct Engine {
     /// Services whose fresh failures from two vantages await unanimity
     /// ([`ProbeVerdict::corroborable`]), sorted: a neighbour turning impaired makes them count.
     corroborable: Vec<usize>,
+    /// Services without live probes whose reports are a thin surge
+    /// ([`SurgeLevel::Thin`]), sorted: a neighbour turning impaired makes them count.
+    thin_surges: Vec<usize>,
     resolved: VecDeque<ServiceIncident>,
     last_tick: Option<Timestamp>,
     last_input: Option<Timestamp>,
@@ -279,6 +284,7 @@ impl Engine {
             upstream,
             neighbours,
             corroborable: Vec::new(),
+            thin_surges: Vec::new(),
             resolved: VecDeque::new(),
             last_tick: None,
             last_input: None,
@@ -436,6 +442,9 @@ impl Engine {
         if self.corroborate_by_peers(now, &mut out) {
             self.corroborate_by_neighbours(now, &mut out);
         }
+        if self.corroborate_thin_surges(now, &mut out) {
+            self.corroborate_by_neighbours(now, &mut out);
+        }
         // Attribution runs after every service state is up to date, over `self.health`
         // (topology order), allocating incident ids from `self.incident_ids` so service and
         // component incidents never collide.
@@ -466,7 +475,9 @@ impl Engine {
     /// (`neighbours.rs`). A service turning impaired here may corroborate another, so this
     /// repeats until nothing more changes. Each service is re-evaluated once per neighbour
     /// onset: a lone vantage that the neighbour does not fail from stays in the list, and is
-    /// looked at again only when a newer neighbour turns impaired.
+    /// looked at again only when a newer neighbour turns impaired. Services without live
+    /// probes whose reports are a thin surge are looked at the same way (docs/detection.md
+    /// 4.3, "A failing neighbour corroborates a thin surge").
     fn corroborate_by_neighbours(&mut self, now: Timestamp, out: &mut Vec<Output>) {
         // Per service, the neighbour onset it was last re-evaluated with.
         let mut tried: HashMap<usize, neighbours::Onset> = HashMap::new();
@@ -477,6 +488,7 @@ impl Engine {
             let ready: Vec<usize> = self
                 .corroborable
                 .iter()
+                .chain(&self.thin_surges)
                 .copied()
                 .filter_map(|ix| {
                     let (onset, _) = self.neighbours.of(graph, ix as u32, now)?;
@@ -523,7 +535,7 @@ impl Engine {
                             Peer {
                                 service: *first.get(),
                                 component: c,
-                                awaiting,
+                                seen: NeighbourSeen::Alike(awaiting),
                             },
                         ));
                         break;
@@ -536,6 +548,47 @@ impl Engine {
         }
         for &(ix, peer) in &pairs {
             self.services[ix].probes.invalidate();
+            self.evaluate_with(ix, now, out, Some(peer));
+        }
+        !pairs.is_empty()
+    }
+
+    /// Services without live probes whose reports are a thin surge while another dependent
+    /// of one of the same components has one too, neither impaired yet: each is the other's
+    /// corroboration (docs/detection.md 4.3, "A failing neighbour corroborates a thin
+    /// surge"). The first of each pair is re-evaluated leaning on the other; once it turns
+    /// impaired the other, and any further one, follow through
+    /// [`Engine::corroborate_by_neighbours`]. Returns whether a service was re-evaluated.
+    fn corroborate_thin_surges(&mut self, now: Timestamp, out: &mut Vec<Output>) -> bool {
+        let Some(graph) = self.attributor.as_ref().map(|a| a.graph()) else {
+            return false;
+        };
+        let mut surging: HashMap<ComponentIx, usize> = HashMap::new();
+        let mut pairs = Vec::new();
+        for &ix in &self.thin_surges {
+            if self.services[ix].state.is_impaired() {
+                continue;
+            }
+            for c in neighbours::direct_components(graph, ix as u32) {
+                match surging.entry(c) {
+                    Entry::Occupied(first) => {
+                        pairs.push((
+                            ix,
+                            Peer {
+                                service: *first.get(),
+                                component: c,
+                                seen: NeighbourSeen::ThinSurge,
+                            },
+                        ));
+                        break;
+                    }
+                    Entry::Vacant(slot) => {
+                        slot.insert(ix);
+                    }
+                }
+            }
+        }
+        for &(ix, peer) in &pairs {
             self.evaluate_with(ix, now, out, Some(peer));
         }
         !pairs.is_empty()
@@ -557,20 +610,29 @@ impl Engine {
         let graph = self.attributor.as_ref().map(|a| a.graph());
         let component_id = |c| Some(graph?.component(c).id.as_str());
         let upstream = self.upstream.of(ix).and_then(component_id);
-        // The neighbour matters to a verdict about to be recomputed, or to one that leaned on
-        // it (its cause names it).
+        let thin = {
+            let reports = &mut self.services[ix].reports;
+            reports.update(now, &params.reports, &mut self.screen);
+            reports.verdict().level == SurgeLevel::Thin
+        };
+        // The neighbour matters to a verdict about to be recomputed, to one that leaned on it
+        // (its cause names it), and to a thin surge it may corroborate.
         let probes = &self.services[ix].probes;
         let reevaluate = probes.needs_evaluation(now);
-        let wants_neighbour = upstream.is_none()
-            && (reevaluate || matches!(probes.verdict().leaned_on, Support::Neighbour(_)));
+        let wants_neighbour = thin
+            || (upstream.is_none()
+                && (reevaluate || matches!(probes.verdict().leaned_on, Support::Neighbour(_))));
         let (neighbour, neighbour_vantages) = match (wants_neighbour, graph, peer) {
             (true, Some(g), Some(p)) => (
                 Some(fusion::Neighbour {
                     service: g.service_id(p.service as u32),
                     component: g.component(p.component).id.as_str(),
-                    seen: NeighbourSeen::Alike(p.awaiting),
+                    seen: p.seen,
                 }),
-                p.awaiting.vantages(),
+                match p.seen {
+                    NeighbourSeen::Alike(awaiting) => awaiting.vantages(),
+                    _ => VantageSet::default(),
+                },
             ),
             (true, Some(g), None) => match self.neighbours.of(g, ix as u32, now) {
                 Some((o, c)) => (
@@ -594,7 +656,6 @@ impl Engine {
         };
         let slot = &mut self.services[ix];
         slot.dirty = false;
-        slot.reports.update(now, &params.reports, &mut self.screen);
         if reevaluate {
             let verdict = slot.probes.evaluate_with(now, &params.probes, support);
             let at = self.corroborable.binary_search(&ix);
@@ -606,9 +667,20 @@ impl Engine {
                 _ => {}
             }
         }
+        // A thin surge on a service without live probes waits for a neighbour to corroborate
+        // it ([`Engine::corroborate_by_neighbours`]).
+        let thin_waits = thin && slot.probes.verdict().state == State::Unknown;
+        let at = self.thin_surges.binary_search(&ix);
+        match (thin_waits, at) {
+            (true, Err(i)) => self.thin_surges.insert(i, ix),
+            (false, Ok(i)) => {
+                self.thin_surges.remove(i);
+            }
+            _ => {}
+        }
         let official = slot.official.as_ref().map(|o| o.status);
         let mut surge = *slot.reports.verdict();
-        if surge.level == SurgeLevel::Surge
+        if matches!(surge.level, SurgeLevel::Surge | SurgeLevel::Thin)
             && slot.reports.detector().history_minutes() < params.fusion.report_warmup_minutes
         {
             surge.level = SurgeLevel::Elevated; // still learning what normal is

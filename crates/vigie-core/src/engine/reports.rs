@@ -398,7 +398,8 @@ impl ServiceReports {
 
     /// Brings the detector's verdict up to `now`. Cheap when nothing can have changed:
     /// the detector is consulted only when the longest window holds at least
-    /// `min_reporters` distinct reporters, or the last verdict was above normal.
+    /// `corroborated_min_reporters` distinct reporters (a thin surge's minimum), or the last
+    /// verdict was above normal.
     /// Returns whether the verdict's level changed.
     pub fn update(
         &mut self,
@@ -414,7 +415,8 @@ impl ServiceReports {
         let before = self.verdict.level;
         let p = self.detector.params();
         let longest = p.windows.last().copied().unwrap_or(1).max(1);
-        let min_reporters = p.min_reporters;
+        // The fewest reporters any level above normal needs (a thin surge's).
+        let min_reporters = p.corroborated_min_reporters.min(p.min_reporters);
         let new_minute = minute != self.assessed_minute;
         if !(self.fresh || before != SurgeLevel::Normal || (new_minute && !self.judged_full)) {
             self.assessed_minute = minute;
