@@ -58,6 +58,38 @@ struct Peer {
     seen: NeighbourSeen,
 }
 
+/// Pairs services showing the same thing (`key`) that share a direct component: each service
+/// after the first to show it on one of its components, with that first one as the peer it
+/// may lean on (showing `seen`).
+fn pair_up<K: Copy + Eq + std::hash::Hash>(
+    graph: &crate::graph::DependencyGraph,
+    services: impl IntoIterator<Item = (usize, K, NeighbourSeen)>,
+) -> Vec<(usize, Peer)> {
+    let mut first_of: HashMap<(ComponentIx, K), usize> = HashMap::new();
+    let mut pairs = Vec::new();
+    for (ix, key, seen) in services {
+        for c in neighbours::direct_components(graph, ix as u32) {
+            match first_of.entry((c, key)) {
+                Entry::Occupied(first) => {
+                    pairs.push((
+                        ix,
+                        Peer {
+                            service: *first.get(),
+                            component: c,
+                            seen,
+                        },
+                    ));
+                    break;
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(ix);
+                }
+            }
+        }
+    }
+    pairs
+}
+
 /// Every constant of the engine. `Default` holds the documented values (docs/detection.md).
 #[derive(Clone, Debug, PartialEq)]
 pub struct EngineParams {
@@ -517,35 +549,15 @@ impl Engine {
         let Some(graph) = self.attributor.as_ref().map(|a| a.graph()) else {
             return false;
         };
-        let mut waiting: HashMap<(ComponentIx, (u8, u64)), usize> = HashMap::new();
-        let mut pairs = Vec::new();
-        for &ix in &self.corroborable {
+        let waiting = self.corroborable.iter().filter_map(|&ix| {
             let awaiting = self.services[ix].probes.verdict().awaiting;
-            let Some(key) = awaiting.peer_key() else {
-                continue;
-            };
-            if self.upstream.of(ix).is_some() {
-                continue;
-            }
-            for c in neighbours::direct_components(graph, ix as u32) {
-                match waiting.entry((c, key)) {
-                    Entry::Occupied(first) => {
-                        pairs.push((
-                            ix,
-                            Peer {
-                                service: *first.get(),
-                                component: c,
-                                seen: NeighbourSeen::Alike(awaiting),
-                            },
-                        ));
-                        break;
-                    }
-                    Entry::Vacant(slot) => {
-                        slot.insert(ix);
-                    }
-                }
-            }
-        }
+            let key = awaiting.peer_key()?;
+            self.upstream
+                .of(ix)
+                .is_none()
+                .then_some((ix, key, NeighbourSeen::Alike(awaiting)))
+        });
+        let pairs = pair_up(graph, waiting);
         for &(ix, peer) in &pairs {
             self.services[ix].probes.invalidate();
             self.evaluate_with(ix, now, out, Some(peer));
@@ -563,31 +575,12 @@ impl Engine {
         let Some(graph) = self.attributor.as_ref().map(|a| a.graph()) else {
             return false;
         };
-        let mut surging: HashMap<ComponentIx, usize> = HashMap::new();
-        let mut pairs = Vec::new();
-        for &ix in &self.thin_surges {
-            if self.services[ix].state.is_impaired() {
-                continue;
-            }
-            for c in neighbours::direct_components(graph, ix as u32) {
-                match surging.entry(c) {
-                    Entry::Occupied(first) => {
-                        pairs.push((
-                            ix,
-                            Peer {
-                                service: *first.get(),
-                                component: c,
-                                seen: NeighbourSeen::ThinSurge,
-                            },
-                        ));
-                        break;
-                    }
-                    Entry::Vacant(slot) => {
-                        slot.insert(ix);
-                    }
-                }
-            }
-        }
+        let surging = self
+            .thin_surges
+            .iter()
+            .filter(|&&ix| !self.services[ix].state.is_impaired())
+            .map(|&ix| (ix, (), NeighbourSeen::ThinSurge));
+        let pairs = pair_up(graph, surging);
         for &(ix, peer) in &pairs {
             self.evaluate_with(ix, now, out, Some(peer));
         }
