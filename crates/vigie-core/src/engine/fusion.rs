@@ -141,6 +141,29 @@ pub struct Neighbour<'a> {
     pub seen: NeighbourSeen,
 }
 
+impl Neighbour<'_> {
+    /// "shop, which also relies on fastly, turned impaired 40 s ago": what a cause leaning on
+    /// this neighbour says of it.
+    fn describe(&self) -> String {
+        let shows = match self.seen {
+            NeighbourSeen::Impaired { secs_ago } if secs_ago > 0 => {
+                format!("turned impaired {secs_ago} s ago")
+            }
+            NeighbourSeen::Impaired { .. } => "has just turned impaired".to_string(),
+            NeighbourSeen::Alike(Awaiting::LoneVantage(_)) => {
+                "fails from the same vantage".to_string()
+            }
+            NeighbourSeen::Alike(Awaiting::Region(_)) => "fails from the same vantages".to_string(),
+            NeighbourSeen::Alike(_) => "fails too, with no vantage passing".to_string(),
+            NeighbourSeen::ThinSurge => "draws reports too".to_string(),
+        };
+        format!(
+            "{}, which also relies on {}, {shows}",
+            self.service, self.component
+        )
+    }
+}
+
 /// What the neighbour shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NeighbourSeen {
@@ -256,27 +279,7 @@ pub fn describe(rule: Rule, e: &Evidence<'_>) -> String {
                     )
                 }
                 (Support::Neighbour(_), _, Some(n)) => {
-                    let when = match n.seen {
-                        NeighbourSeen::Impaired { secs_ago } if secs_ago > 0 => {
-                            format!("turned impaired {secs_ago} s ago")
-                        }
-                        NeighbourSeen::Impaired { .. } => "has just turned impaired".to_string(),
-                        NeighbourSeen::Alike(Awaiting::LoneVantage(_)) => {
-                            "fails from the same vantage".to_string()
-                        }
-                        NeighbourSeen::Alike(Awaiting::Region(_)) => {
-                            "fails from the same vantages".to_string()
-                        }
-                        NeighbourSeen::Alike(_) | NeighbourSeen::ThinSurge => {
-                            "fails too, with no vantage passing".to_string()
-                        }
-                    };
-                    format!(
-                        "{} while {}, which also relies on {}, {when}",
-                        e.probe.describe(),
-                        n.service,
-                        n.component
-                    )
+                    format!("{} while {}", e.probe.describe(), n.describe())
                 }
                 _ => e.probe.describe(),
             }
@@ -311,29 +314,14 @@ pub fn describe(rule: Rule, e: &Evidence<'_>) -> String {
             "users report problems: {} (no live probes)",
             describe_reports(e.surge)
         ),
-        Rule::ReportsThinCorroborated => {
-            let corroboration = match e.thin_surge_neighbour() {
-                Some(n) => {
-                    let what = match n.seen {
-                        NeighbourSeen::Impaired { secs_ago } if secs_ago > 0 => {
-                            format!("turned impaired {secs_ago} s ago")
-                        }
-                        NeighbourSeen::ThinSurge => "draws reports too".to_string(),
-                        _ => "has just turned impaired".to_string(),
-                    };
-                    format!(
-                        "{}, which also relies on {}, {what}",
-                        n.service, n.component
-                    )
-                }
-                None => "a neighbour's failure corroborates them".into(),
-            };
-            format!(
-                "users report problems: {}, fewer than reports alone need, while {corroboration} \
-                 (no live probes)",
-                describe_reports(e.surge)
-            )
-        }
+        Rule::ReportsThinCorroborated => format!(
+            "users report problems: {}, fewer than reports alone need, while {} (no live \
+             probes)",
+            describe_reports(e.surge),
+            e.thin_surge_neighbour()
+                .map_or("a neighbour's failure corroborates them".into(), |n| n
+                    .describe())
+        ),
         Rule::ReportsSympathy => format!(
             "users report problems ({}) but fewer than the {} a surge needs without live \
              probes while {}, which this service does not depend on, is failing: likely \
