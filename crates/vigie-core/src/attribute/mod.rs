@@ -1542,8 +1542,13 @@ fn residual_lift_ok(
     dep_rate >= MIN_RESIDUAL_LIFT * background
 }
 
-/// Impaired dependents still to explain that fail independently: those whose path to the
-/// component does not go through another impaired service that also relies on it.
+/// Impaired dependents still to explain that fail independently: those that rely on the
+/// component directly, plus one for each **gateway** the others reach it through (a service
+/// they rely on that relies on the component), unless a gateway is impaired itself (then it
+/// counts for them). Two services embedding one widget that relies on a CDN are one piece of
+/// evidence about the CDN, the widget's failure, whether or not the widget has been seen to
+/// fail yet: counting them as two named a CDN for a lone failure of the widget before its
+/// own slow reports arrived (docs/attribution.md, "Several causes at once").
 fn count_independent(
     graph: &DependencyGraph,
     impaired: &[bool],
@@ -1555,24 +1560,38 @@ fn count_independent(
     let CauseKind::Component(c) = cand.kind else {
         return cand.remaining;
     };
-    cand.evidence
+    let mut gateways: Vec<ServiceIx> = Vec::new();
+    let mut direct = 0;
+    for e in cand
+        .evidence
         .iter()
         .filter(|e| live(remaining, since, seen, cand.fresh, e))
-        .filter(|e| {
-            if e.direct {
-                return true;
-            }
-            !graph
+    {
+        if e.direct {
+            direct += 1;
+            continue;
+        }
+        let mut through =
+            graph
                 .direct_edges(e.service)
                 .iter()
-                .any(|edge| match edge.target {
-                    crate::graph::Target::Service(d) => {
-                        impaired[d as usize] && graph.relies_on(d, c)
-                    }
-                    crate::graph::Target::Component(_) => false,
-                })
-        })
-        .count()
+                .filter_map(|edge| match edge.target {
+                    crate::graph::Target::Service(d) if graph.relies_on(d, c) => Some(d),
+                    _ => None,
+                });
+        let Some(first) = through.next() else {
+            direct += 1;
+            continue;
+        };
+        let mut rest = std::iter::once(first).chain(through);
+        if rest.any(|d| impaired[d as usize]) {
+            continue;
+        }
+        if !gateways.contains(&first) {
+            gateways.push(first);
+        }
+    }
+    direct + gateways.len()
 }
 
 #[cfg(test)]

@@ -2150,3 +2150,37 @@ fn an_incident_stays_open_while_a_service_it_explained_is_still_down() {
     }
     assert!(ended.is_some_and(|m| m <= 121 + 10), "{ended:?}");
 }
+
+#[test]
+fn services_failing_through_one_service_are_one_piece_of_evidence() {
+    // Seed 480767's shape: a page that embeds a docs site, and a mirror of it, both rely on
+    // the CDN only through the docs site. The docs site fails on its own and takes both down
+    // before its own slow reports show it: one failure of the docs site, not two pieces of
+    // evidence about the CDN.
+    let w = World::new()
+        .component("cdn")
+        .services("docs", 1, &[("cdn", 1.0)])
+        .services("page", 2, &[("docs0", 1.0)])
+        .services("f", 3, &[("cdn", 1.0)]);
+    let probed = |impaired: &[(&str, i64)]| health_seen_since(&w, impaired, &[]);
+    let mut a = w.eager_attributor();
+    let out = a.tick(
+        t(10),
+        &probed(&[("page0", 0), ("page1", 0)]),
+        &mut IncidentIds::default(),
+    );
+    assert!(opened(&out).is_empty(), "{out:?}");
+
+    // A direct dependent failing with them is a second piece: the CDN is named.
+    let mut a = w.eager_attributor();
+    let out = a.tick(
+        t(10),
+        &probed(&[("page0", 0), ("page1", 0), ("f0", 0)]),
+        &mut IncidentIds::default(),
+    );
+    assert_eq!(
+        opened(&out).first().map(|o| o.0.as_str()),
+        Some("cdn"),
+        "{out:?}"
+    );
+}
