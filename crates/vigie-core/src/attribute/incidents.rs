@@ -36,6 +36,7 @@
 use crate::attribute::symptom::reach_fit;
 use crate::attribute::{AttributionParams, Cause, CauseKind, HealthView, Seen};
 use crate::graph::{ComponentIx, DependencyGraph, ServiceIx};
+use crate::model::State;
 use crate::output::{IncidentId, IncidentIds, Output, Scope};
 use crate::time::Timestamp;
 
@@ -289,8 +290,27 @@ impl IncidentTracker {
             // frequent, or a service's own errors fit the larger component better than the
             // claimed one. Elsewhere it waits the shadowed claim's minute from its services'
             // onsets, as a claim they all shadow does.
+            let apart = fresh[k..]
+                .iter()
+                .any(|f| f.kind == cause.kind && f.apart > 0);
+            // During a storm, a claim on no more than `min_services` services whose services
+            // began apart, one of them merely degraded by its reports alone, is what a sympathy
+            // surge beside a lone failure looks like: it names nothing until that surge turns
+            // overwhelming or a further service joins.
+            if apart
+                && !self.open.is_empty()
+                && services.len() <= params.min_services
+                && services.iter().any(|&s| {
+                    health.get(s as usize).is_some_and(|h| {
+                        let h = h.health();
+                        h.seen() == Seen::Reports && h.state == State::Degraded
+                    })
+                })
+            {
+                continue;
+            }
             let thin_overshadowed =
-                thin(&services, health, params) && overshadowed(graph, &services, &larger);
+                thin(&services, apart, health, params) && overshadowed(graph, &services, &larger);
             if thin_overshadowed
                 && (all_shadowed
                     || !self.open.is_empty()
@@ -423,17 +443,28 @@ fn has_straggler<H: HealthView>(
     })
 }
 
-/// A claim resting on no more than `min_services` services, at least one of them impaired by
-/// reports alone (no probe error): a lone failure and a sympathy surge, or the first
-/// dependent of a larger failure still unfolding, look like this too (docs/attribution.md,
-/// "A thin claim waits").
-fn thin<H: HealthView>(services: &[ServiceIx], health: &[H], params: &AttributionParams) -> bool {
-    services.len() <= params.min_services
-        && services.iter().any(|&s| {
-            health
-                .get(s as usize)
-                .is_some_and(|h| h.health().seen() == Seen::Reports)
-        })
+/// A claim resting on no more than `min_services` services tied by nothing but the component
+/// they share: at least one of them impaired by reports alone (no probe error), or one that
+/// turned impaired apart from the other (`apart`, the timing term's judgment). A lone failure
+/// and a sympathy surge, two lone failures, or the first dependent of a larger failure still
+/// unfolding beside one of them, look like this too (docs/attribution.md, "A thin claim
+/// waits").
+fn thin<H: HealthView>(
+    services: &[ServiceIx],
+    apart: bool,
+    health: &[H],
+    params: &AttributionParams,
+) -> bool {
+    services.len() <= params.min_services && (apart || reported(services, health))
+}
+
+/// One of `services` is impaired by reports alone (no probe error).
+fn reported<H: HealthView>(services: &[ServiceIx], health: &[H]) -> bool {
+    services.iter().any(|&s| {
+        health
+            .get(s as usize)
+            .is_some_and(|h| h.health().seen() == Seen::Reports)
+    })
 }
 
 /// A claim on no more than `min_services` services that all also rely on a larger component

@@ -2152,6 +2152,52 @@ fn an_incident_stays_open_while_a_service_it_explained_is_still_down() {
 }
 
 #[test]
+fn a_probed_pair_that_began_apart_waits_as_a_thin_claim() {
+    // Seed 443496's shape: a small CDN's two dependents, both seen by failing probes. One is
+    // a lone failure; the other, two minutes later, is the first dependent of a larger CDN's
+    // failure just beginning. Probes that began failing minutes apart tie the two no more
+    // than reports do: the claim waits the shadowed claim's minute from its last onset.
+    let w = cloud_world()
+        .component("widget")
+        .services("wd", 1, &[("widget", 1.0)])
+        .services("wx", 1, &[("widget", 1.0), ("fastly", 1.0)]);
+    let probed = |impaired: &[(&str, i64)]| health_seen_since(&w, impaired, &[]);
+    let apart = [("wd0", -120), ("wx0", 0)];
+    let shadow_s = AttributionParams::default().shadow_hold_ms / 1000;
+
+    // Nothing else happens: the widget opens once the last of them has been impaired a minute.
+    let opened_at = first_opening_of(
+        &openings(w.attributor(), (10..=200).step_by(10), |_| probed(&apart)),
+        "widget",
+    );
+    assert_eq!(opened_at, Some(shadow_s), "opened at {opened_at:?}");
+
+    // The CDN's failure shows its next dependents within that minute: Fastly is named, the
+    // widget never is.
+    let named = components(openings(w.attributor(), (10..=200).step_by(10), |s| {
+        let mut impaired = apart.to_vec();
+        if s >= 40 {
+            impaired.extend([("fst0", 35), ("fst1", 40), ("euw0", 40)]);
+        }
+        probed(&impaired)
+    }));
+    assert_eq!(named, vec!["fastly".to_string()]);
+
+    // In step, the same two services open it at once.
+    let mut a = w.attributor();
+    let out = a.tick(
+        t(10),
+        &probed(&[("wd0", 0), ("wx0", 0)]),
+        &mut IncidentIds::default(),
+    );
+    assert_eq!(
+        opened(&out).first().map(|o| o.0.as_str()),
+        Some("widget"),
+        "{out:?}"
+    );
+}
+
+#[test]
 fn services_failing_through_one_service_are_one_piece_of_evidence() {
     // Seed 480767's shape: a page that embeds a docs site, and a mirror of it, both rely on
     // the CDN only through the docs site. The docs site fails on its own and takes both down
@@ -2183,4 +2229,56 @@ fn services_failing_through_one_service_are_one_piece_of_evidence() {
         Some("cdn"),
         "{out:?}"
     );
+}
+
+#[test]
+fn a_sympathy_surge_beside_a_lone_failure_during_a_storm_names_nothing() {
+    // Seeds 443207 and 443059's shape: during a storm (a DynamoDB failure, named), a service
+    // merely degraded by its reports (a sympathy surge) and, two and a half minutes later, a
+    // lone failure seen by probes are the two dependents of a small component.
+    let w = cloud_world()
+        .component("widget")
+        .services("wd", 2, &[("widget", 1.0)]);
+    let storm: Vec<(String, i64)> = names("dyn", 0..8).into_iter().map(|s| (s, -300)).collect();
+    let health_at = |impaired: &[(&str, i64)], surge: State| {
+        let mut all: Vec<(&str, i64)> = storm.iter().map(|(s, at)| (s.as_str(), *at)).collect();
+        all.extend_from_slice(impaired);
+        let mut health = health_seen_since(&w, &all, &["wd0"]);
+        let wd0 = w.topology.services.iter().position(|s| s.id == "wd0");
+        if let Some(h) = wd0.and_then(|i| health.get_mut(i)) {
+            h.state = surge;
+        }
+        health
+    };
+    let stormy = || {
+        let mut a = w.attributor();
+        let out = a.tick(
+            t(0),
+            &health_at(&[], State::Operational),
+            &mut IncidentIds::default(),
+        );
+        assert_eq!(
+            opened(&out).first().map(|o| o.0.as_str()),
+            Some("aws/us-east-1/dynamodb")
+        );
+        a
+    };
+    let apart = [("wd0", 0), ("wd1", 150)];
+
+    let named = components(openings(stormy(), (160..=600).step_by(20), |_| {
+        health_at(&apart, State::Degraded)
+    }));
+    assert!(named.is_empty(), "{named:?}");
+
+    // The surge turns overwhelming (a major outage): it is no sympathy, the widget is named.
+    let named = components(openings(stormy(), (160..=600).step_by(20), |_| {
+        health_at(&apart, State::MajorOutage)
+    }));
+    assert_eq!(named, vec!["widget".to_string()]);
+
+    // Turned impaired together, the two are named as well.
+    let named = components(openings(stormy(), (160..=600).step_by(20), |_| {
+        health_at(&[("wd0", 150), ("wd1", 150)], State::Degraded)
+    }));
+    assert_eq!(named, vec!["widget".to_string()]);
 }
