@@ -266,6 +266,15 @@ impl IncidentTracker {
             }
         }
 
+        // Components already blamed this tick or before: their dependents' failures are theirs.
+        let blamed: Vec<ComponentIx> = causes
+            .iter()
+            .filter_map(|cause| match cause.kind {
+                CauseKind::Component(x) => Some(x),
+                CauseKind::Service(_) => None,
+            })
+            .chain(self.open.iter().map(|inc| inc.component))
+            .collect();
         let was_held = std::mem::take(&mut self.held);
         for (k, cause) in fresh.iter().enumerate() {
             let CauseKind::Component(c) = cause.kind else {
@@ -283,7 +292,7 @@ impl IncidentTracker {
             services.sort_unstable();
             services.dedup();
             let larger = larger_than(graph, c, &observed_dependents, &in_doubt_dependents);
-            let all_shadowed = shadowed(graph, &services, &larger, params);
+            let all_shadowed = shadowed(graph, &services, c, &larger, &blamed, health, params);
             // A thin claim waits the thin hold for a larger failure behind it to show itself
             // where one is likely: its services all share the larger component, or a storm is
             // on (another component incident open), when coincidences are several times as
@@ -467,25 +476,56 @@ fn reported<H: HealthView>(services: &[ServiceIx], health: &[H]) -> bool {
     })
 }
 
-/// A claim on no more than `min_services` services that all also rely on a larger component
-/// unrelated to `c`: they may be the first dependents of that component's failure, just
-/// beginning (docs/attribution.md, "A shadowed claim waits").
-fn shadowed(
+/// A claim whose services all also rely on a larger component unrelated to `c`: they may be
+/// the first dependents of that component's failure, just beginning (docs/attribution.md, "A
+/// shadowed claim waits"). Any claim on no more than `min_services` services; a larger one
+/// when at least as many of that component's other dependents, which do not rely on `c`,
+/// are failing beside it (impaired, or a probe failed and not confirmed yet) and no other
+/// blamed component explains them: a failure of the larger component is then visibly
+/// unfolding, and the claim is its first few dependents.
+fn shadowed<H: HealthView>(
     graph: &DependencyGraph,
     services: &[ServiceIx],
+    c: ComponentIx,
     larger: &impl Fn(ComponentIx) -> bool,
+    blamed: &[ComponentIx],
+    health: &[H],
     params: &AttributionParams,
 ) -> bool {
-    if services.len() > params.min_services {
-        return false;
-    }
     let Some((&first, rest)) = services.split_first() else {
         return false;
     };
+    graph.component_closure(first).iter().any(|reach| {
+        rest.iter().all(|&s| graph.relies_on(s, reach.ix))
+            && larger(reach.ix)
+            && (services.len() <= params.min_services
+                || failing_beside(graph, reach.ix, c, services, blamed, health) >= services.len())
+    })
+}
+
+/// How many dependents of `l` outside `services` are failing (impaired, or in doubt: a probe
+/// failed, not confirmed yet) that neither `c` nor another blamed component than `l` explains.
+fn failing_beside<H: HealthView>(
+    graph: &DependencyGraph,
+    l: ComponentIx,
+    c: ComponentIx,
+    services: &[ServiceIx],
+    blamed: &[ComponentIx],
+    health: &[H],
+) -> usize {
     graph
-        .component_closure(first)
+        .dependents(l)
         .iter()
-        .any(|reach| rest.iter().all(|&s| graph.relies_on(s, reach.ix)) && larger(reach.ix))
+        .filter(|r| {
+            !services.contains(&r.ix)
+                && !graph.relies_on(r.ix, c)
+                && !blamed.iter().any(|&x| x != l && graph.relies_on(r.ix, x))
+                && health.get(r.ix as usize).is_some_and(|h| {
+                    let h = h.health();
+                    h.impaired() || h.in_doubt()
+                })
+        })
+        .count()
 }
 
 /// Some service of the claim also relies on a larger component unrelated to `c`, whose

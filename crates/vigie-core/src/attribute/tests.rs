@@ -2282,3 +2282,78 @@ fn a_sympathy_surge_beside_a_lone_failure_during_a_storm_names_nothing() {
     }));
     assert_eq!(named, vec!["widget".to_string()]);
 }
+
+#[test]
+fn a_claim_waits_while_a_larger_failure_behind_all_its_services_unfolds() {
+    // Seed 451436's shape: the first three dependents of a region's failure to be detected
+    // are three of a CDN's seven dependents, failing in step, while a dozen more of the
+    // region's dependents have failed a first probe. Three of seven in step name the CDN; the
+    // region's failing probes say the three are its first dependents.
+    let w = cloud_world()
+        .component("widget")
+        .services("wu", 3, &[("widget", 1.0), ("aws/us-east-1", 1.0)])
+        .services("wo", 4, &[("widget", 1.0)]);
+    let doubting = |impaired: &[(&str, i64)], in_doubt: &[&str]| {
+        let mut health = health_seen_since(&w, impaired, &[]);
+        for (h, s) in health.iter_mut().zip(&w.topology.services) {
+            h.probes_in_doubt = in_doubt.contains(&s.id.as_str());
+        }
+        health
+    };
+    let start = [("wu0", 0), ("wu1", 0), ("wu2", 0)];
+    let beside = ["use0", "use1", "use2", "use3"];
+
+    // No failing probe beside them: the CDN is named at once.
+    let opened_at = first_opening_of(
+        &openings(w.attributor(), (10..=200).step_by(10), |_| {
+            doubting(&start, &[])
+        }),
+        "widget",
+    );
+    assert_eq!(opened_at, Some(10), "opened at {opened_at:?}");
+
+    // With the region's probes failing beside them, the claim waits the shadowed claim's
+    // minute; nothing else happening, it then opens.
+    let shadow_s = AttributionParams::default().shadow_hold_ms / 1000;
+    let opened_at = first_opening_of(
+        &openings(w.attributor(), (10..=200).step_by(10), |_| {
+            doubting(&start, &beside)
+        }),
+        "widget",
+    );
+    assert_eq!(opened_at, Some(shadow_s), "opened at {opened_at:?}");
+
+    // The region's failure shows within that minute: the region is named, the CDN never.
+    let named = components(openings(w.attributor(), (10..=200).step_by(10), |s| {
+        let mut impaired = start.to_vec();
+        if s >= 30 {
+            impaired.extend(beside.iter().map(|&x| (x, 25)));
+            impaired.extend([("use4", 30), ("use5", 30)]);
+        }
+        doubting(&impaired, if s >= 30 { &[] } else { &beside })
+    }));
+    assert_eq!(named, vec!["aws/us-east-1".to_string()]);
+
+    // Failing probes beside them that another named failure explains do not hold it: during
+    // a Cloudflare failure, which the region's services in doubt also rely on, the CDN is
+    // named at once.
+    let mut a = w.attributor();
+    let storm: Vec<(String, i64)> = names("cf", 0..10).into_iter().map(|s| (s, -300)).collect();
+    let mut impaired: Vec<(&str, i64)> = storm.iter().map(|(s, at)| (s.as_str(), *at)).collect();
+    let out = a.tick(t(0), &doubting(&impaired, &[]), &mut IncidentIds::default());
+    assert_eq!(
+        opened(&out).first().map(|o| o.0.as_str()),
+        Some("cloudflare")
+    );
+    impaired.extend(start);
+    let out = a.tick(
+        t(10),
+        &doubting(&impaired, &beside),
+        &mut IncidentIds::default(),
+    );
+    assert_eq!(
+        opened(&out).first().map(|o| o.0.as_str()),
+        Some("widget"),
+        "{out:?}"
+    );
+}
