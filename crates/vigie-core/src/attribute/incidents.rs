@@ -18,18 +18,22 @@
 //! - **Update** (`incident_updated`) when the component changes, the confidence moves by at
 //!   least `confidence_step` since last reported, or new services join (the list only grows).
 //! - **A thin claim waits**: a new incident resting on no more than `min_services` services, at
-//!   least one of them seen by reports alone, one of them relying on a larger unrelated
-//!   component, opens only once the same component has been the tick's fresh cause for
+//!   least one of them seen by reports alone or turned impaired apart from the others, one of
+//!   them relying on a larger unrelated component, opens only once the same component has been the tick's fresh cause for
 //!   `thin_hold_ms` without a break (more services open it at once), when its services all
 //!   share that larger component or another component incident is open (a storm). With no
 //!   larger component behind its services, no larger failure can show itself in the
 //!   meantime: it opens at once; outside a storm, with only one service behind a larger
 //!   component, it waits as a shadowed claim does (below), unless that service's errors fit
 //!   the larger component's failure better than the claimed one's (then the thin hold).
+//! - **A sympathy surge names nothing**: during a storm, such a claim whose services began
+//!   apart, one of them merely degraded by its reports, opens nothing until that surge turns
+//!   overwhelming or a further service joins.
 //! - **A shadowed claim waits**: a new incident on no more than `min_services` services that
 //!   all also rely on a larger unrelated component, or a thin claim with one of them behind
-//!   one, opens only once the last of them has been impaired for `shadow_hold_ms` (they may
-//!   be that component's first failing dependents).
+//!   one, or a larger claim whose services all rely on one while as many of its other
+//!   dependents fail beside them, opens only once the last of them has been impaired for
+//!   `shadow_hold_ms` (they may be that component's first failing dependents).
 //! - **Resolve** when an incident has had no supporting cause at `keep_confidence` or more for
 //!   `resolve_after_ms`.
 
