@@ -19,8 +19,9 @@
 //!   least `confidence_step` since last reported, or new services join (the list only grows).
 //! - **A thin claim waits**: a new incident resting on no more than `min_services` services, at
 //!   least one of them seen by reports alone or turned impaired apart from the others, one of
-//!   them relying on a larger unrelated component, opens only once the same component has been the tick's fresh cause for
-//!   `thin_hold_ms` without a break (more services open it at once), when its services all
+//!   them relying on a larger unrelated component, opens only once the same component has
+//!   been the tick's fresh cause for `thin_hold_ms` without a break (more services open it at
+//!   once), when its services all
 //!   share that larger component or another component incident is open (a storm). With no
 //!   larger component behind its services, no larger failure can show itself in the
 //!   meantime: it opens at once; outside a storm, with only one service behind a larger
@@ -38,7 +39,7 @@
 //!   `resolve_after_ms`.
 
 use crate::attribute::symptom::reach_fit;
-use crate::attribute::{AttributionParams, Cause, CauseKind, HealthView, Seen};
+use crate::attribute::{AttributionParams, Cause, CauseKind, HealthView, Seen, ServiceHealth};
 use crate::graph::{ComponentIx, DependencyGraph, ServiceIx};
 use crate::model::State;
 use crate::output::{IncidentId, IncidentIds, Output, Scope};
@@ -297,12 +298,6 @@ impl IncidentTracker {
             services.dedup();
             let larger = larger_than(graph, c, &observed_dependents, &in_doubt_dependents);
             let all_shadowed = shadowed(graph, &services, c, &larger, &blamed, health, params);
-            // A thin claim waits the thin hold for a larger failure behind it to show itself
-            // where one is likely: its services all share the larger component, or a storm is
-            // on (another component incident open), when coincidences are several times as
-            // frequent, or a service's own errors fit the larger component better than the
-            // claimed one. Elsewhere it waits the shadowed claim's minute from its services'
-            // onsets, as a claim they all shadow does.
             let apart = fresh[k..]
                 .iter()
                 .any(|f| f.kind == cause.kind && f.apart > 0);
@@ -313,15 +308,16 @@ impl IncidentTracker {
             if apart
                 && !self.open.is_empty()
                 && services.len() <= params.min_services
-                && services.iter().any(|&s| {
-                    health.get(s as usize).is_some_and(|h| {
-                        let h = h.health();
-                        h.seen() == Seen::Reports && h.state == State::Degraded
-                    })
-                })
+                && reported(&services, health, |h| h.state == State::Degraded)
             {
                 continue;
             }
+            // A thin claim waits the thin hold for a larger failure behind it to show itself
+            // where one is likely: its services all share the larger component, or a storm is
+            // on (another component incident open), when coincidences are several times as
+            // frequent, or a service's own errors fit the larger component better than the
+            // claimed one. Elsewhere it waits the shadowed claim's minute from its services'
+            // onsets, as a claim they all shadow does.
             let thin_overshadowed =
                 thin(&services, apart, health, params) && overshadowed(graph, &services, &larger);
             if thin_overshadowed
@@ -468,15 +464,20 @@ fn thin<H: HealthView>(
     health: &[H],
     params: &AttributionParams,
 ) -> bool {
-    services.len() <= params.min_services && (apart || reported(services, health))
+    services.len() <= params.min_services && (apart || reported(services, health, |_| true))
 }
 
-/// One of `services` is impaired by reports alone (no probe error).
-fn reported<H: HealthView>(services: &[ServiceIx], health: &[H]) -> bool {
+/// One of `services` is impaired by reports alone (no probe error), and `also` holds for it.
+fn reported<H: HealthView>(
+    services: &[ServiceIx],
+    health: &[H],
+    also: impl Fn(&ServiceHealth) -> bool,
+) -> bool {
     services.iter().any(|&s| {
-        health
-            .get(s as usize)
-            .is_some_and(|h| h.health().seen() == Seen::Reports)
+        health.get(s as usize).is_some_and(|h| {
+            let h = h.health();
+            h.seen() == Seen::Reports && also(&h)
+        })
     })
 }
 

@@ -1579,6 +1579,8 @@ fn count_independent(
                     crate::graph::Target::Service(d) if graph.relies_on(d, c) => Some(d),
                     _ => None,
                 });
+        // A path through no service relying on the component (a graph built otherwise) counts
+        // on its own, as before.
         let Some(first) = through.next() else {
             direct += 1;
             continue;
