@@ -253,7 +253,9 @@ pub fn generate(params: &GenParams, mut out: impl Write) -> std::io::Result<Gene
                 OfficialStatus::PartialOutage
             };
             let posted = t0 + (rng.range(8.0, 45.0) * MINUTE_MS as f64) as i64;
-            let cleared = t1 + (rng.range(5.0, 30.0) * MINUTE_MS as f64) as i64;
+            // A page that declares the outage late clears it later still, never before.
+            let lag = (rng.range(5.0, 30.0) * MINUTE_MS as f64) as i64;
+            let cleared = t1.max(posted) + lag;
             let source = format!("status.{}", cause.split('/').next().unwrap_or(&cause));
             officials.push(official(posted, &source, &cause, true, status));
             officials.push(official(
@@ -725,7 +727,7 @@ fn lone_failure(
             OfficialStatus::MajorOutage,
         ));
         officials.push(official(
-            t1 + 10 * MINUTE_MS,
+            t1.max(posted) + 10 * MINUTE_MS,
             &format!("status.{id}"),
             &id,
             false,
