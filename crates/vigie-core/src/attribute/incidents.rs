@@ -30,15 +30,19 @@
 //! - **A sympathy surge names nothing**: during a storm, such a claim whose services began
 //!   apart, one of them merely degraded by its reports, opens nothing until that surge turns
 //!   overwhelming or a further service joins.
+//! - **A claim failing unlike its component waits** the thin hold when at least
+//!   `min_services` of its services show probe errors, none fits a failure of its component,
+//!   and one fits a larger unrelated component behind its service better.
 //! - **A shadowed claim waits**: a new incident on no more than `min_services` services that
 //!   all also rely on a larger unrelated component, or a thin claim with one of them behind
 //!   one, or a larger claim whose services all rely on one while as many of its other
-//!   dependents fail beside them, opens only once the last of them has been impaired for
-//!   `shadow_hold_ms` (they may be that component's first failing dependents).
+//!   dependents fail beside them, or a claim split between larger components each failing
+//!   beside it, opens only once the last of them has been impaired for `shadow_hold_ms`
+//!   (they may be those components' first failing dependents).
 //! - **Resolve** when an incident has had no supporting cause at `keep_confidence` or more for
 //!   `resolve_after_ms`.
 
-use crate::attribute::symptom::reach_fit;
+use crate::attribute::symptom::{reach_fit, Compat};
 use crate::attribute::{AttributionParams, Cause, CauseKind, HealthView, Seen, ServiceHealth};
 use crate::graph::{ComponentIx, DependencyGraph, ServiceIx};
 use crate::model::State;
@@ -317,13 +321,15 @@ impl IncidentTracker {
             // on (another component incident open), when coincidences are several times as
             // frequent, or a service's own errors fit the larger component better than the
             // claimed one. Elsewhere it waits the shadowed claim's minute from its services'
-            // onsets, as a claim they all shadow does.
+            // onsets, as a claim they all shadow does. Any claim with errors on at least
+            // `min_services` services, none fitting its component and one fitting a larger
+            // one behind its service, waits the thin hold.
             let thin_overshadowed =
                 thin(&services, apart, health, params) && overshadowed(graph, &services, &larger);
-            if thin_overshadowed
-                && (all_shadowed
-                    || !self.open.is_empty()
-                    || points_past(graph, &services, health, c, &larger))
+            let pointed = || points_past(graph, &services, health, c, &larger);
+            let misfit = || misfits(graph, &services, health, c, params) && pointed();
+            if (thin_overshadowed && (all_shadowed || !self.open.is_empty() || pointed()))
+                || misfit()
             {
                 let since = was_held
                     .iter()
@@ -500,13 +506,56 @@ fn shadowed<H: HealthView>(
     let Some((&first, rest)) = services.split_first() else {
         return false;
     };
-    graph.component_closure(first).iter().any(|reach| {
+    let behind_all = graph.component_closure(first).iter().any(|reach| {
         rest.iter().all(|&s| graph.relies_on(s, reach.ix))
             && larger(reach.ix)
             && (services.len() <= params.min_services
                 || failing_beside(graph, reach.ix, c, services, blamed, health, services.len()))
+    });
+    behind_all || split_behind_unfolding(graph, services, c, larger, blamed, health)
+}
+
+/// Every service of the claim relies on some larger component unrelated to `c` that is
+/// visibly failing beyond the claim: of its other dependents (as in `failing_beside`), at
+/// least as many as it holds of the claim's services are failing, and at least a quarter of
+/// them (`UNFOLDING_SHARE`; one failing dependent among a cloud's hundred is the background,
+/// not a failure). Two larger failures beginning together can put their first dependents on
+/// one small component they both touch; the claim is then their first few dependents, split
+/// between them (docs/attribution.md, "A shadowed claim waits"). Each larger component is
+/// judged once, and the check stops at the first service that nothing larger behind it
+/// explains.
+fn split_behind_unfolding<H: HealthView>(
+    graph: &DependencyGraph,
+    services: &[ServiceIx],
+    c: ComponentIx,
+    larger: &impl Fn(ComponentIx) -> bool,
+    blamed: &[ComponentIx],
+    health: &[H],
+) -> bool {
+    let mut judged: Vec<(ComponentIx, bool)> = Vec::new();
+    services.iter().all(|&s| {
+        graph.component_closure(s).iter().any(|reach| {
+            let l = reach.ix;
+            if let Some(&(_, unfolding)) = judged.iter().find(|(x, _)| *x == l) {
+                return unfolding;
+            }
+            let unfolding = larger(l) && {
+                let held = services.iter().filter(|&&t| graph.relies_on(t, l)).count();
+                failing_beside(graph, l, c, services, blamed, health, held) && {
+                    let (failing, others) = beside(graph, l, c, services, blamed, health);
+                    failing as f64 >= UNFOLDING_SHARE * others as f64
+                }
+            };
+            judged.push((l, unfolding));
+            unfolding
+        })
     })
 }
+
+/// The share of a larger component's other dependents that must be failing for a claim split
+/// between larger components to wait for them: F(0) of `DETECTION_DUE`, the share of a
+/// failure's dependents detected at its second detection.
+const UNFOLDING_SHARE: f64 = super::DETECTION_DUE[0].1;
 
 /// At least `need` dependents of `l` outside `services` (sorted) are failing (impaired, or in
 /// doubt: a probe failed, not confirmed yet) that neither `c` nor another blamed component
@@ -526,11 +575,7 @@ fn failing_beside<H: HealthView>(
         let Some(h) = health.get(r.ix as usize).map(|h| h.health()) else {
             continue;
         };
-        if (h.impaired() || h.in_doubt())
-            && services.binary_search(&r.ix).is_err()
-            && !graph.relies_on(r.ix, c)
-            && !blamed.iter().any(|&x| x != l && graph.relies_on(r.ix, x))
-        {
+        if (h.impaired() || h.in_doubt()) && beside_claim(graph, r.ix, l, c, services, blamed) {
             failing += 1;
             if failing >= need {
                 return true;
@@ -538,6 +583,43 @@ fn failing_beside<H: HealthView>(
         }
     }
     false
+}
+
+/// How many of `l`'s dependents beside the claim are failing, and how many there are.
+fn beside<H: HealthView>(
+    graph: &DependencyGraph,
+    l: ComponentIx,
+    c: ComponentIx,
+    services: &[ServiceIx],
+    blamed: &[ComponentIx],
+    health: &[H],
+) -> (usize, usize) {
+    let (mut failing, mut others) = (0, 0);
+    for r in graph.dependents(l) {
+        let Some(h) = health.get(r.ix as usize).map(|h| h.health()) else {
+            continue;
+        };
+        if h.watched && beside_claim(graph, r.ix, l, c, services, blamed) {
+            others += 1;
+            failing += usize::from(h.impaired() || h.in_doubt());
+        }
+    }
+    (failing, others)
+}
+
+/// A dependent `r` of `l` outside the claim's `services` (sorted) that neither `c` nor another
+/// blamed component than `l` explains: what `l`'s failure alone would account for.
+fn beside_claim(
+    graph: &DependencyGraph,
+    r: ServiceIx,
+    l: ComponentIx,
+    c: ComponentIx,
+    services: &[ServiceIx],
+    blamed: &[ComponentIx],
+) -> bool {
+    services.binary_search(&r).is_err()
+        && !graph.relies_on(r, c)
+        && !blamed.iter().any(|&x| x != l && graph.relies_on(r, x))
 }
 
 /// Some service of the claim also relies on a larger component unrelated to `c`, whose
@@ -580,6 +662,33 @@ fn points_past<H: HealthView>(
             .iter()
             .any(|r| reach_fit(graph, s, r, Some(symptom)) < claimed_fit && larger(r.ix))
     })
+}
+
+/// At least `min_services` of the claim's services show a probe error and none of them fails
+/// the way a failure of `c` makes its dependents fail (docs/attribution.md "Symptoms"): the
+/// errors seen, not one service's quirk, say the failure is not `c`'s. Stops at the first
+/// error that fits.
+fn misfits<H: HealthView>(
+    graph: &DependencyGraph,
+    services: &[ServiceIx],
+    health: &[H],
+    c: ComponentIx,
+    params: &AttributionParams,
+) -> bool {
+    let mut misfitting = 0;
+    for &s in services {
+        let Some(symptom) = health.get(s as usize).and_then(|h| h.health().symptom) else {
+            continue;
+        };
+        let Some(claimed) = graph.component_closure(s).iter().find(|r| r.ix == c) else {
+            continue;
+        };
+        if reach_fit(graph, s, claimed, Some(symptom)) == Compat::Fits {
+            return false;
+        }
+        misfitting += 1;
+    }
+    misfitting >= params.min_services
 }
 
 /// Whether a component is unrelated to `c` (neither within it nor containing it) and has more

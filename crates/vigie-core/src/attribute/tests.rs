@@ -2357,3 +2357,123 @@ fn a_claim_waits_while_a_larger_failure_behind_all_its_services_unfolds() {
         "{out:?}"
     );
 }
+
+#[test]
+fn a_claim_split_between_two_larger_failures_waits_while_both_unfold() {
+    // Seed 444026's shape: two CDN failures begin together, and their first dependents to be
+    // detected are the three dependents of a small component they both touch (one behind the
+    // first CDN, two behind the second). Three of three name the small component; the CDNs'
+    // other dependents failing a first probe beside them say the claim is theirs, split.
+    let w = World::new()
+        .component("small")
+        .component("cfa")
+        .component("cfb")
+        .services("xa", 1, &[("cfa", 1.0), ("small", 1.0)])
+        .services("xb", 2, &[("cfb", 1.0), ("small", 1.0)])
+        .services("ao", 4, &[("cfa", 1.0)])
+        .services("bo", 4, &[("cfb", 1.0)]);
+    let doubting = |impaired: &[(&str, i64)], in_doubt: &[&str]| {
+        let mut health = health_seen_since(&w, impaired, &[]);
+        for (h, s) in health.iter_mut().zip(&w.topology.services) {
+            h.probes_in_doubt = in_doubt.contains(&s.id.as_str());
+        }
+        health
+    };
+    let start = [("xa0", 0), ("xb0", 0), ("xb1", 0)];
+    let first = |in_doubt: &'static [&'static str]| {
+        first_opening_of(
+            &openings(w.attributor(), (10..=200).step_by(10), |_| {
+                doubting(&start, in_doubt)
+            }),
+            "small",
+        )
+    };
+
+    // Nothing failing beside them: the small component is named at once.
+    assert_eq!(first(&[]), Some(10));
+    // Only the second CDN's probes failing beside its two: the first's service is not
+    // accounted for, and the claim still opens at once.
+    assert_eq!(first(&["bo0", "bo1"]), Some(10));
+    // Each CDN with as many failing beside the claim as it holds of it: the shadowed
+    // claim's minute from the last onset, then, nothing else happening, it opens.
+    let shadow_s = AttributionParams::default().shadow_hold_ms / 1000;
+    assert_eq!(first(&["ao0", "bo0", "bo1"]), Some(shadow_s));
+
+    // Both failures show within that minute: both CDNs are named, the small component never.
+    let mut named = components(openings(w.attributor(), (10..=200).step_by(10), |s| {
+        let mut impaired = start.to_vec();
+        if s >= 30 {
+            impaired.extend([
+                ("ao0", 25),
+                ("ao1", 30),
+                ("bo0", 25),
+                ("bo1", 25),
+                ("bo2", 30),
+            ]);
+        }
+        doubting(
+            &impaired,
+            if s >= 30 { &[] } else { &["ao0", "bo0", "bo1"] },
+        )
+    }));
+    named.sort();
+    assert_eq!(named, vec!["cfa".to_string(), "cfb".to_string()]);
+}
+
+#[test]
+fn a_pair_failing_unlike_its_claim_waits_when_an_error_points_past_it() {
+    // Seed 441102's shape: a DNS provider's only two dependents fail in step, both probed,
+    // neither with a DNS error: one on its own (a TLS error), one the first dependent of its
+    // CDN's failure (a connect timeout). Two of two in step name the DNS provider, though
+    // nothing seen fits a DNS failure and one error fits the larger CDN behind it.
+    let w = World::new()
+        .component_of("dnsp", ComponentKind::Dns)
+        .component_of("cdn", ComponentKind::Cdn)
+        .services("own", 1, &[("dnsp", 1.0)])
+        .services("sf", 1, &[("cdn", 1.0), ("dnsp", 1.0)])
+        .services("co", 3, &[("cdn", 1.0)])
+        .services("q", 6, &[]);
+    let failing = |impaired: &[(&str, i64)], own: ProbeError| {
+        let mut health = health_seen_since(&w, impaired, &[]);
+        for (h, s) in health.iter_mut().zip(&w.topology.services) {
+            if h.impaired() {
+                h.probes_fail = true;
+                h.symptom = Some(match s.id.as_str() {
+                    "own0" => own,
+                    _ => ProbeError::ConnectTimeout,
+                });
+            }
+        }
+        health
+    };
+    let start = [("own0", 0), ("sf0", 0)];
+    let hold_s = AttributionParams::default().thin_hold_ms / 1000;
+
+    // Nothing else happens: the DNS provider opens once the claim has held the thin hold.
+    let opened_at = first_opening_of(
+        &openings(w.attributor(), (10..=300).step_by(10), |_| {
+            failing(&start, ProbeError::Tls)
+        }),
+        "dnsp",
+    );
+    assert_eq!(opened_at, Some(10 + hold_s), "opened at {opened_at:?}");
+
+    // The CDN's failure shows within the hold: the DNS provider is never named.
+    let named = components(openings(w.attributor(), (10..=300).step_by(10), |s| {
+        let mut impaired = start.to_vec();
+        if s >= 60 {
+            impaired.extend([("co0", 50), ("co1", 60)]);
+        }
+        failing(&impaired, ProbeError::Tls)
+    }));
+    assert!(!named.contains(&"dnsp".to_string()), "{named:?}");
+
+    // One of them failing the way a DNS failure makes it fail: named at once.
+    let opened_at = first_opening_of(
+        &openings(w.attributor(), (10..=300).step_by(10), |_| {
+            failing(&start, ProbeError::DnsServfail)
+        }),
+        "dnsp",
+    );
+    assert_eq!(opened_at, Some(10), "opened at {opened_at:?}");
+}
