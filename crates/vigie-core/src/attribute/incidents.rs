@@ -493,7 +493,8 @@ fn reported<H: HealthView>(
 /// when at least as many of that component's other dependents, which do not rely on `c`,
 /// are failing beside it (impaired, or a probe failed and not confirmed yet) and no other
 /// blamed component explains them: a failure of the larger component is then visibly
-/// unfolding, and the claim is its first few dependents.
+/// unfolding, and the claim is its first few dependents. Or any claim split between larger
+/// components each visibly failing beside it (`split_behind_unfolding`).
 fn shadowed<H: HealthView>(
     graph: &DependencyGraph,
     services: &[ServiceIx],
@@ -541,6 +542,9 @@ fn split_behind_unfolding<H: HealthView>(
             }
             let unfolding = larger(l) && {
                 let held = services.iter().filter(|&&t| graph.relies_on(t, l)).count();
+                // The count with an early exit first: a large healthy component costs one
+                // read of its dependents' health, and only one failing enough is counted in
+                // full for the share.
                 failing_beside(graph, l, c, services, blamed, health, held) && {
                     let (failing, others) = beside(graph, l, c, services, blamed, health);
                     failing as f64 >= UNFOLDING_SHARE * others as f64
