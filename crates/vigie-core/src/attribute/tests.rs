@@ -608,6 +608,16 @@ fn health_seen_since(w: &World, impaired: &[(&str, i64)], reported: &[&str]) -> 
     health
 }
 
+/// [`health_seen_since`] with the probes of the services in `in_doubt` failed and not yet
+/// confirmed.
+fn health_in_doubt(w: &World, impaired: &[(&str, i64)], in_doubt: &[&str]) -> Vec<ServiceHealth> {
+    let mut health = health_seen_since(w, impaired, &[]);
+    for (h, s) in health.iter_mut().zip(&w.topology.services) {
+        h.probes_in_doubt = in_doubt.contains(&s.id.as_str());
+    }
+    health
+}
+
 /// Health with each named service impaired since the given time, every other one operational.
 fn health_since(w: &World, impaired: &[(String, Timestamp)]) -> Vec<ServiceHealth> {
     w.topology
@@ -2293,13 +2303,8 @@ fn a_claim_waits_while_a_larger_failure_behind_all_its_services_unfolds() {
         .component("widget")
         .services("wu", 3, &[("widget", 1.0), ("aws/us-east-1", 1.0)])
         .services("wo", 4, &[("widget", 1.0)]);
-    let doubting = |impaired: &[(&str, i64)], in_doubt: &[&str]| {
-        let mut health = health_seen_since(&w, impaired, &[]);
-        for (h, s) in health.iter_mut().zip(&w.topology.services) {
-            h.probes_in_doubt = in_doubt.contains(&s.id.as_str());
-        }
-        health
-    };
+    let doubting =
+        |impaired: &[(&str, i64)], in_doubt: &[&str]| health_in_doubt(&w, impaired, in_doubt);
     let start = [("wu0", 0), ("wu1", 0), ("wu2", 0)];
     let beside = ["use0", "use1", "use2", "use3"];
 
@@ -2372,13 +2377,8 @@ fn a_claim_split_between_two_larger_failures_waits_while_both_unfold() {
         .services("xb", 2, &[("cfb", 1.0), ("small", 1.0)])
         .services("ao", 4, &[("cfa", 1.0)])
         .services("bo", 4, &[("cfb", 1.0)]);
-    let doubting = |impaired: &[(&str, i64)], in_doubt: &[&str]| {
-        let mut health = health_seen_since(&w, impaired, &[]);
-        for (h, s) in health.iter_mut().zip(&w.topology.services) {
-            h.probes_in_doubt = in_doubt.contains(&s.id.as_str());
-        }
-        health
-    };
+    let doubting =
+        |impaired: &[(&str, i64)], in_doubt: &[&str]| health_in_doubt(&w, impaired, in_doubt);
     let start = [("xa0", 0), ("xb0", 0), ("xb1", 0)];
     let first = |in_doubt: &'static [&'static str]| {
         first_opening_of(
