@@ -121,6 +121,7 @@ fn health(
                 // A mix of symptoms, so the symptom term is exercised too.
                 symptom: impaired.then_some(SYMPTOMS[i % SYMPTOMS.len()]),
                 probes_fail: impaired,
+                probes_pass: false,
                 probes_in_doubt: false,
                 // And every third one fails from one of three vantages only (the footprint
                 // term): three keys, so agreement groups form.

@@ -495,6 +495,59 @@ fn a_surge_against_passing_probes_must_be_sustained() {
     );
 }
 
+/// A service impaired by its users while every probe passes says so to attribution
+/// (`probes_pass`): it fails where the probes do not look. Once its probes fail in the same
+/// impairment it no longer does, even after they pass again while it is still impaired.
+#[test]
+fn a_service_impaired_while_its_probes_pass_is_marked_for_attribution() {
+    // Probes fail from every vantage during minutes `fail` (none: they always pass); 40
+    // reporters a minute from minute 60 to 90. `probes_pass` at each minute from 60.
+    let passing_at = |fail: Option<std::ops::Range<i64>>| {
+        let mut engine = Engine::new(topology(&["mail"]), EngineParams::default());
+        let mut signals = Vec::new();
+        for m in 0..100i64 {
+            for (k, v) in ["paris", "virginia", "singapore"].iter().enumerate() {
+                let ok = !fail.as_ref().is_some_and(|f| f.contains(&m));
+                signals.push(probe(m * 60 + k as i64 * 7, "mail", v, ok));
+            }
+            if m % 3 == 0 {
+                signals.push(report(m * 60 + 30, "mail", Some(format!("q{m}"))));
+            }
+            if (60..90).contains(&m) {
+                for i in 0..40 {
+                    signals.push(report(m * 60 + i, "mail", Some(format!("s{m}-{i}"))));
+                }
+            }
+        }
+        let mut seen = Vec::new();
+        run_watching(&mut engine, signals, 95 * 60, |t, engine| {
+            if t % 60 == 0 && t >= 60 * 60 {
+                let h = &engine.health()[0];
+                seen.push((t / 60, h.state.is_impaired(), h.probes_pass));
+            }
+        });
+        seen
+    };
+    let at_minute = |seen: &[(i64, bool, bool)], m: i64| {
+        seen.iter()
+            .find(|(x, ..)| *x == m)
+            .map(|&(_, impaired, passing)| (impaired, passing))
+    };
+
+    // Healthy while the surge is young: not impaired, so not marked either.
+    let passing = passing_at(None);
+    assert_eq!(at_minute(&passing, 62), Some((false, false)), "{passing:?}");
+    // Degraded by the sustained surge with every probe passing.
+    assert_eq!(at_minute(&passing, 75), Some((true, true)), "{passing:?}");
+
+    // The probes fail from minute 75 to 80: marked before, not once they fail, nor after
+    // they pass again while the surge keeps it impaired.
+    let failing = passing_at(Some(75..80));
+    assert_eq!(at_minute(&failing, 74), Some((true, true)), "{failing:?}");
+    assert_eq!(at_minute(&failing, 78), Some((true, false)), "{failing:?}");
+    assert_eq!(at_minute(&failing, 82), Some((true, false)), "{failing:?}");
+}
+
 #[test]
 fn restored_report_history_needs_no_new_warm_up() {
     // Two days of one reporter every third minute, as a store would give them back after a

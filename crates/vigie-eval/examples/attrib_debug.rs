@@ -21,6 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             incident: None,
             symptom: None,
             probes_fail: false,
+            probes_pass: false,
             probes_in_doubt: false,
             footprint: None,
         })

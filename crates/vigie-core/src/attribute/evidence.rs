@@ -9,11 +9,10 @@
 //! it is the same as a rebuild would give.
 
 use crate::graph::{ComponentIx, DependencyGraph, ServiceIx};
-use crate::model::ProbeError;
 
 use super::footprint::Outside;
 use super::score::{self, Impaired};
-use super::symptom::{ClosureFits, Compat};
+use super::symptom::{ClosureFits, Compat, Layer};
 use super::timing::Timing;
 
 /// One impaired dependent of a component, as evidence that the component failed.
@@ -48,8 +47,8 @@ type Change = (ComponentIx, ServiceIx, Option<Evidence>);
 /// Per component, its impaired dependents sorted by service.
 pub(super) struct EvidenceLists {
     lists: Vec<Vec<Evidence>>,
-    /// Per service: listed (impaired), with its symptom.
-    listed: Vec<Option<Option<ProbeError>>>,
+    /// Per service: listed (impaired), with what its probes say ([`Layer`]).
+    listed: Vec<Option<Option<Layer>>>,
     /// How many services are listed.
     listed_count: usize,
     /// Services whose state changed since the last [`EvidenceLists::apply`], in the order
@@ -85,7 +84,7 @@ impl EvidenceLists {
     /// Says how service `s` is now: impaired with this symptom (`Some`), or not (`None`).
     /// Takes effect at the next [`EvidenceLists::apply`].
     #[inline]
-    pub fn set(&mut self, s: ServiceIx, impaired: Option<Option<ProbeError>>) {
+    pub fn set(&mut self, s: ServiceIx, impaired: Option<Option<Layer>>) {
         let listed = &mut self.listed[s as usize];
         if *listed != impaired {
             match (listed.is_some(), impaired.is_some()) {
@@ -123,12 +122,12 @@ impl EvidenceLists {
         fits: &'a ClosureFits,
         graph: &'a DependencyGraph,
         s: ServiceIx,
-        symptom: Option<ProbeError>,
+        layer: Option<Layer>,
     ) -> impl Iterator<Item = (ComponentIx, Evidence)> + 'a {
         let closure = graph.component_closure(s);
         closure
             .iter()
-            .zip(fits.of(graph, s, symptom))
+            .zip(fits.of(graph, s, layer))
             .map(move |(r, compat)| {
                 let entry = Evidence {
                     service: s,
@@ -145,8 +144,8 @@ impl EvidenceLists {
             list.clear();
         }
         for (s, listed) in self.listed.iter().enumerate() {
-            let Some(symptom) = *listed else { continue };
-            for (c, entry) in Self::entries(&self.fits, graph, s as ServiceIx, symptom) {
+            let Some(layer) = *listed else { continue };
+            for (c, entry) in Self::entries(&self.fits, graph, s as ServiceIx, layer) {
                 self.lists[c as usize].push(entry);
             }
         }
@@ -162,8 +161,8 @@ impl EvidenceLists {
         // no longer listed has its old entries go.
         for &(s, was_listed) in &self.changed {
             match self.listed[s as usize] {
-                Some(symptom) => {
-                    let entries = Self::entries(&self.fits, graph, s, symptom);
+                Some(layer) => {
+                    let entries = Self::entries(&self.fits, graph, s, layer);
                     self.changes
                         .extend(entries.map(|(c, entry)| (c, s, Some(entry))));
                 }
@@ -274,7 +273,7 @@ mod tests {
     }
 
     /// The lists a rebuild from scratch gives for these services' states.
-    fn rebuilt(graph: &DependencyGraph, states: &[Option<Option<ProbeError>>]) -> EvidenceLists {
+    fn rebuilt(graph: &DependencyGraph, states: &[Option<Option<Layer>>]) -> EvidenceLists {
         let mut lists = EvidenceLists::new(graph);
         for (s, &state) in states.iter().enumerate() {
             lists.set(s as ServiceIx, state);
@@ -283,11 +282,11 @@ mod tests {
         lists
     }
 
-    fn state() -> impl Strategy<Value = Option<Option<ProbeError>>> {
+    fn state() -> impl Strategy<Value = Option<Option<Layer>>> {
         prop_oneof![
             Just(None),
             Just(Some(None)),
-            (0..ProbeError::ALL.len()).prop_map(|i| Some(Some(ProbeError::ALL[i]))),
+            (0..Layer::ALL.len()).prop_map(|i| Some(Some(Layer::ALL[i]))),
         ]
     }
 
@@ -306,7 +305,7 @@ mod tests {
                 if *reversed {
                     order.reverse();
                     // Another state first, then the real one: heard of twice.
-                    lists.set(order[0] as ServiceIx, Some(Some(ProbeError::Tls)));
+                    lists.set(order[0] as ServiceIx, Some(Some(Layer::Tls)));
                     lists.set(order[1] as ServiceIx, None);
                 }
                 for s in order {
@@ -327,13 +326,16 @@ mod tests {
         let graph = graph();
         let fastly = graph.component_ix("fastly").expect("fastly");
         let mut lists = EvidenceLists::new(&graph);
-        lists.set(0, Some(Some(ProbeError::DnsNxdomain)));
+        lists.set(0, Some(Some(Layer::Dns)));
         lists.apply(&graph);
         assert_eq!(lists.list(fastly)[0].compat, Compat::Unusual);
-        lists.set(0, Some(Some(ProbeError::Tls)));
+        lists.set(0, Some(Some(Layer::Tls)));
         lists.apply(&graph);
         assert_eq!(lists.list(fastly).len(), 1);
         assert_eq!(lists.list(fastly)[0].compat, Compat::Fits);
+        lists.set(0, Some(Some(Layer::Passing)));
+        lists.apply(&graph);
+        assert_eq!(lists.list(fastly)[0].compat, Compat::Implausible);
         lists.set(0, None);
         lists.apply(&graph);
         assert!(lists.list(fastly).is_empty());

@@ -42,7 +42,7 @@
 //! - **Resolve** when an incident has had no supporting cause at `keep_confidence` or more for
 //!   `resolve_after_ms`.
 
-use crate::attribute::symptom::{reach_fit, Compat};
+use crate::attribute::symptom::{reach_fit, Compat, Layer};
 use crate::attribute::{AttributionParams, Cause, CauseKind, HealthView, Seen, ServiceHealth};
 use crate::graph::{ComponentIx, DependencyGraph, ServiceIx};
 use crate::model::State;
@@ -654,17 +654,18 @@ fn points_past<H: HealthView>(
     larger: &impl Fn(ComponentIx) -> bool,
 ) -> bool {
     services.iter().any(|&s| {
-        let Some(symptom) = health.get(s as usize).and_then(|h| h.health().symptom) else {
+        let Some(error) = health.get(s as usize).and_then(|h| h.health().symptom) else {
             return false;
         };
+        let layer = Some(Layer::of(error));
         let closure = graph.component_closure(s);
         let Some(claimed) = closure.iter().find(|r| r.ix == c) else {
             return false;
         };
-        let claimed_fit = reach_fit(graph, s, claimed, Some(symptom));
+        let claimed_fit = reach_fit(graph, s, claimed, layer);
         closure
             .iter()
-            .any(|r| reach_fit(graph, s, r, Some(symptom)) < claimed_fit && larger(r.ix))
+            .any(|r| reach_fit(graph, s, r, layer) < claimed_fit && larger(r.ix))
     })
 }
 
@@ -681,13 +682,13 @@ fn misfits<H: HealthView>(
 ) -> bool {
     let mut misfitting = 0;
     for &s in services {
-        let Some(symptom) = health.get(s as usize).and_then(|h| h.health().symptom) else {
+        let Some(error) = health.get(s as usize).and_then(|h| h.health().symptom) else {
             continue;
         };
         let Some(claimed) = graph.component_closure(s).iter().find(|r| r.ix == c) else {
             continue;
         };
-        if reach_fit(graph, s, claimed, Some(symptom)) == Compat::Fits {
+        if reach_fit(graph, s, claimed, Some(Layer::of(error))) == Compat::Fits {
             return false;
         }
         misfitting += 1;

@@ -51,6 +51,10 @@ pub struct ServiceHealth {
     pub symptom: Option<ProbeError>,
     /// Its probes fail, even if they did not say how (no symptom). A symptom implies it.
     pub probes_fail: bool,
+    /// Impaired while every live probe of it passes (at least one vantage live, none failing
+    /// or in doubt, none failed in this impairment): it fails where the probes do not look,
+    /// which a failure on their path hardly explains ([`symptom::Layer::Passing`]).
+    pub probes_pass: bool,
     /// Not impaired, but a vantage's latest probe failed and has not counted yet (a fresh
     /// failure awaiting corroboration, a lone vantage awaiting its extra failure): in doubt,
     /// so neither healthy nor impaired evidence (docs/attribution.md, "What attribution sees").
@@ -81,6 +85,7 @@ impl HealthView for crate::engine::ServiceHealth {
             incident: self.incident,
             symptom: self.symptom,
             probes_fail: self.probes_fail,
+            probes_pass: self.probes_pass,
             probes_in_doubt: self.probes_in_doubt,
             footprint: self.footprint,
         }
@@ -104,6 +109,15 @@ impl ServiceHealth {
 
     pub fn impaired(&self) -> bool {
         self.observed() && self.state.is_impaired()
+    }
+
+    /// What its probes say of how it fails: the layer of their error, that they all pass, or
+    /// nothing (no live probe, or failures without an error).
+    pub fn layer(&self) -> Option<symptom::Layer> {
+        match self.symptom {
+            Some(error) => Some(symptom::Layer::of(error)),
+            None => self.probes_pass.then_some(symptom::Layer::Passing),
+        }
     }
 
     /// How its impairment is seen: by reports alone, or by probes failing from every live
@@ -381,6 +395,8 @@ pub struct Attributor {
     symptom: Vec<Option<ProbeError>>,
     /// How each service's impairment is seen (probes everywhere, somewhere, reports).
     seen: Vec<Seen>,
+    /// Each service's live probes all pass while it is impaired.
+    passing: Vec<bool>,
     /// Which vantages see each impaired service fail, when only some do.
     footprints: footprint::Footprints,
     /// Per component: histogram of its observed dependents by edge-confidence bucket.
@@ -429,6 +445,7 @@ impl Attributor {
             since: vec![None; n],
             symptom: vec![None; n],
             seen: vec![Seen::Reports; n],
+            passing: vec![false; n],
             footprints: footprint::Footprints::new(n),
             observed_hist: vec![[0; BUCKETS]; m],
             observed_total: 0,
@@ -604,11 +621,12 @@ impl Attributor {
                 }
             }
             self.impaired[s] = h.impaired();
-            let listed = self.impaired[s].then_some(h.symptom);
+            let listed = self.impaired[s].then_some(h.layer());
             self.evidence.set(s as ServiceIx, listed);
             self.since[s] = h.since;
             self.symptom[s] = h.symptom;
             self.seen[s] = h.seen();
+            self.passing[s] = h.probes_pass;
             if let (true, Some(f)) = (self.impaired[s], h.footprint) {
                 self.footprints.record(s as ServiceIx, f);
             }
@@ -884,6 +902,7 @@ impl Attributor {
                         &self.remaining,
                         &self.since,
                         &self.seen,
+                        &self.passing,
                         cand,
                     );
                     cand.fit = Some((fit, independent));
@@ -1549,12 +1568,18 @@ fn residual_lift_ok(
 /// evidence about the CDN, the widget's failure, whether or not the widget has been seen to
 /// fail yet: counting them as two named a CDN for a lone failure of the widget before its
 /// own slow reports arrived (docs/attribution.md, "Several causes at once").
+///
+/// A service whose live probes all pass while a failure of the component would have them
+/// fail (`passing`, its fit implausible: a CDN, a DNS provider) does not count at all: its
+/// trouble lies where the probes do not look, so it cannot be one of the two services that
+/// make a component failure (docs/attribution.md, "Symptoms").
 fn count_independent(
     graph: &DependencyGraph,
     impaired: &[bool],
     remaining: &[bool],
     since: &[Option<Timestamp>],
     seen: &[Seen],
+    passing: &[bool],
     cand: &Candidate,
 ) -> usize {
     let CauseKind::Component(c) = cand.kind else {
@@ -1566,6 +1591,7 @@ fn count_independent(
         .evidence
         .iter()
         .filter(|e| live(remaining, since, seen, cand.fresh, e))
+        .filter(|e| !(passing[e.service as usize] && e.compat == Compat::Implausible))
     {
         if e.direct {
             direct += 1;

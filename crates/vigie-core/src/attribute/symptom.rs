@@ -82,15 +82,19 @@ pub enum Layer {
     Http,
     /// The request was accepted but no answer came in time.
     Timeout,
+    /// No error at all: the service is impaired (its users say so, or its status page) while
+    /// every live probe passes. The failure is where the probes do not look.
+    Passing,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 5] = [
+    pub const ALL: [Layer; 6] = [
         Layer::Dns,
         Layer::Connect,
         Layer::Tls,
         Layer::Http,
         Layer::Timeout,
+        Layer::Passing,
     ];
 
     /// Where this layer's two bits sit in a [`ClosureFits`] entry.
@@ -138,22 +142,26 @@ fn layer_compat(kind: ComponentKind, via_service: bool, layer: Layer) -> Compat 
 fn direct(kind: ComponentKind, layer: Layer) -> Compat {
     use Compat::{Fits, Implausible, Unusual};
     match kind {
-        // Resolution fails; with the names gone nothing else gets a chance to.
+        // Resolution fails; with the names gone nothing else gets a chance to. The probes
+        // resolve the names too, so they do not all pass.
         ComponentKind::Dns => match layer {
             Layer::Dns => Fits,
             Layer::Timeout => Unusual,
-            Layer::Connect | Layer::Tls | Layer::Http => Implausible,
+            Layer::Connect | Layer::Tls | Layer::Http | Layer::Passing => Implausible,
         },
         // The edge answers 5xx, stops accepting connections, hangs or serves a bad
-        // certificate; a CDN that also serves the customer's DNS can break resolution.
+        // certificate; a CDN that also serves the customer's DNS can break resolution. The
+        // probes go through the edge, so they do not all pass.
         ComponentKind::Cdn | ComponentKind::FrontDoor => match layer {
             Layer::Dns => Unusual,
             Layer::Connect | Layer::Tls | Layer::Http | Layer::Timeout => Fits,
+            Layer::Passing => Implausible,
         },
         // Everything the service runs on: machines, load balancers, its managed services.
-        // Public DNS and certificates are usually served from elsewhere.
+        // Public DNS and certificates are usually served from elsewhere; the probes reach
+        // what runs there, unless they only see a page served from elsewhere too.
         ComponentKind::Cloud | ComponentKind::Region => match layer {
-            Layer::Dns | Layer::Tls => Unusual,
+            Layer::Dns | Layer::Tls | Layer::Passing => Unusual,
             Layer::Connect | Layer::Http | Layer::Timeout => Fits,
         },
         // A database, queue, identity or payment provider behind the application.
@@ -162,22 +170,23 @@ fn direct(kind: ComponentKind, layer: Layer) -> Compat {
     }
 }
 
-/// How well `symptom` fits a failure of the closure entry `reach` of `service`: the best fit
-/// over the service's declared components within it, or the entry's own kind when none is
-/// (see [`ClosureFits`], which keeps these for every entry; this is the definition, for the
-/// few lookups that do not need the table).
+/// How well what the probes of `service` say (`layer`: the layer of their error, or that they
+/// all pass) fits a failure of its closure entry `reach`: the best fit over the service's
+/// declared components within it, or the entry's own kind when none is (see [`ClosureFits`],
+/// which keeps these for every entry; this is the definition, for the few lookups that do not
+/// need the table).
 pub fn reach_fit(
     graph: &DependencyGraph,
     service: ServiceIx,
     reach: &Reach,
-    symptom: Option<ProbeError>,
+    layer: Option<Layer>,
 ) -> Compat {
-    symptom.map_or(Compat::Fits, |error| {
-        reach_layer_fit(graph, service, reach, Layer::of(error))
+    layer.map_or(Compat::Fits, |layer| {
+        reach_layer_fit(graph, service, reach, layer)
     })
 }
 
-/// [`reach_fit`] for an error from `layer`.
+/// [`reach_fit`] for `layer`.
 fn reach_layer_fit(
     graph: &DependencyGraph,
     service: ServiceIx,
@@ -233,17 +242,17 @@ impl ClosureFits {
         ClosureFits { packed }
     }
 
-    /// The fits of service `s`'s closure entries, in closure order, when it fails with
-    /// `symptom` (none: every entry fits).
+    /// The fits of service `s`'s closure entries, in closure order, when its probes say
+    /// `layer` of how it fails (none: every entry fits).
     pub fn of(
         &self,
         graph: &DependencyGraph,
         s: ServiceIx,
-        symptom: Option<ProbeError>,
+        layer: Option<Layer>,
     ) -> impl Iterator<Item = Compat> + '_ {
         let base = graph.closure_offset(s);
         let entries = &self.packed[base..base + graph.component_closure(s).len()];
-        let shift = symptom.map(|e| Layer::of(e).shift());
+        let shift = layer.map(Layer::shift);
         entries.iter().map(move |&p| match shift {
             None => Compat::Fits,
             Some(shift) => Compat::from_bits(p >> shift),
@@ -256,7 +265,7 @@ impl ClosureFits {
 /// every backend out.
 fn behind_the_application(layer: Layer) -> Compat {
     match layer {
-        Layer::Http | Layer::Timeout => Compat::Fits,
+        Layer::Http | Layer::Timeout | Layer::Passing => Compat::Fits,
         Layer::Connect => Compat::Unusual,
         Layer::Dns | Layer::Tls => Compat::Implausible,
     }
@@ -338,16 +347,16 @@ mod tests {
         };
         let graph = DependencyGraph::from_topology(&topology).unwrap();
         let fits = ClosureFits::new(&graph);
-        let symptoms = std::iter::once(None).chain(ProbeError::ALL.into_iter().map(Some));
-        for symptom in symptoms {
+        let layers = std::iter::once(None).chain(Layer::ALL.into_iter().map(Some));
+        for layer in layers {
             for s in 0..graph.service_count() as ServiceIx {
                 let closure = graph.component_closure(s);
-                assert_eq!(fits.of(&graph, s, symptom).count(), closure.len());
-                for (r, fit) in closure.iter().zip(fits.of(&graph, s, symptom)) {
+                assert_eq!(fits.of(&graph, s, layer).count(), closure.len());
+                for (r, fit) in closure.iter().zip(fits.of(&graph, s, layer)) {
                     assert_eq!(
                         fit,
-                        reach_fit(&graph, s, r, symptom),
-                        "{} {} {symptom:?}",
+                        reach_fit(&graph, s, r, layer),
+                        "{} {} {layer:?}",
                         graph.service_id(s),
                         graph.component(r.ix).id
                     );

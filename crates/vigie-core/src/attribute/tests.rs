@@ -98,6 +98,7 @@ impl World {
                 incident: None,
                 symptom: None,
                 probes_fail: false,
+                probes_pass: false,
                 probes_in_doubt: false,
                 footprint: None,
             })
@@ -631,6 +632,7 @@ fn health_since(w: &World, impaired: &[(String, Timestamp)]) -> Vec<ServiceHealt
                 incident: None,
                 symptom: None,
                 probes_fail: false,
+                probes_pass: false,
                 probes_in_doubt: false,
                 footprint: None,
             },
@@ -641,6 +643,7 @@ fn health_since(w: &World, impaired: &[(String, Timestamp)]) -> Vec<ServiceHealt
                 incident: None,
                 symptom: None,
                 probes_fail: false,
+                probes_pass: false,
                 probes_in_doubt: false,
                 footprint: None,
             },
@@ -2476,4 +2479,56 @@ fn a_pair_failing_unlike_its_claim_waits_when_an_error_points_past_it() {
         "dnsp",
     );
     assert_eq!(opened_at, Some(10), "opened at {opened_at:?}");
+}
+
+#[test]
+fn a_service_whose_probes_all_pass_is_no_evidence_its_edge_failed() {
+    // Seeds 444489 and 481250's shape: a service impaired by its users (or its own status
+    // page) while every probe of it passes, in step with an unrelated failure of another
+    // dependent of its CDN. A failing CDN fails the probes that go through it, so the pair
+    // is not the CDN's; a database behind the application can fail where the probes do not
+    // look, so a pair on it is.
+    let w = World::new()
+        .component_of("cdn", ComponentKind::Cdn)
+        .component_of("db", ComponentKind::ManagedService)
+        .services("c", 3, &[("cdn", 1.0)])
+        .services("d", 3, &[("db", 1.0)])
+        .services("q", 8, &[]);
+    // The CDN's third dependent in doubt (a probe failed, not confirmed yet): no healthy
+    // dependent speaks against it, and the score alone would name it.
+    let in_doubt = |health: &mut Vec<ServiceHealth>| health[2].probes_in_doubt = true;
+    // `first` impaired by its reports (no live probe), `second` with `set` saying what its
+    // probes see.
+    let named = |first: &str, second: &str, set: fn(&mut ServiceHealth)| {
+        let mut health = w.health(&[first.to_string(), second.to_string()]);
+        for (h, s) in health.iter_mut().zip(&w.topology.services) {
+            if s.id == second {
+                set(h);
+            }
+        }
+        in_doubt(&mut health);
+        let mut ids = IncidentIds::default();
+        let out = w.eager_attributor().tick(t(0), &health, &mut ids);
+        components(opened(&out).into_iter().map(|o| (0, o.0)).collect())
+    };
+    let passing = |h: &mut ServiceHealth| h.probes_pass = true;
+    let failing = |h: &mut ServiceHealth| {
+        h.probes_fail = true;
+        h.symptom = Some(ProbeError::HttpStatus);
+    };
+    let failing_unsaid = |h: &mut ServiceHealth| h.probes_fail = true;
+
+    assert_eq!(named("c0", "c1", passing), Vec::<String>::new());
+    assert_eq!(named("c0", "c1", failing), vec!["cdn"]);
+    assert_eq!(named("c0", "c1", failing_unsaid), vec!["cdn"]);
+    assert_eq!(named("d0", "d1", passing), vec!["db"]);
+
+    // A third dependent failing in the probes too: two real pieces of evidence, named.
+    let mut health = w.health(&["c0".into(), "c1".into(), "c2".into()]);
+    health[1].probes_pass = true;
+    failing(&mut health[2]);
+    let out = w
+        .eager_attributor()
+        .tick(t(0), &health, &mut IncidentIds::default());
+    assert_eq!(opened(&out).len(), 1, "{out:?}");
 }

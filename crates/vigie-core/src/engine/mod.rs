@@ -142,6 +142,10 @@ pub struct ServiceHealth {
     /// scenario): how attribution knows it is seen by probes and not by reports alone. Kept
     /// through the recovery hold like the symptom.
     pub probes_fail: bool,
+    /// Impaired while every live probe passes (at least one vantage live, none failing or
+    /// awaiting corroboration) and none has failed in this impairment: it fails where the
+    /// probes do not look (a report surge, its own status page).
+    pub probes_pass: bool,
     /// Not impaired, yet a live vantage's latest probe failed without counting (a fresh
     /// failure not corroborated yet, a lone vantage short of its extra failure): attribution
     /// takes such a service as neither healthy nor impaired.
@@ -280,6 +284,7 @@ impl Engine {
                 incident: None,
                 symptom: None,
                 probes_fail: false,
+                probes_pass: false,
                 probes_in_doubt: false,
                 footprint: None,
             })
@@ -875,6 +880,12 @@ impl Engine {
             None => None,
         };
         h.probes_fail = probe.failing > 0 || (slot.state.is_impaired() && h.probes_fail);
+        h.probes_pass = slot.state.is_impaired()
+            && !h.probes_fail
+            && probe.state == State::Operational
+            && probe.live > 0
+            && probe.unconfirmed == 0
+            && !probe.corroborable();
         h.probes_in_doubt = !slot.state.is_impaired()
             && (probe.failing > 0 || probe.unconfirmed > 0 || probe.corroborable());
         // Where it fails is only what the probes see now: services still in their recovery
