@@ -37,8 +37,9 @@
 //!   all also rely on a larger unrelated component, or a thin claim with one of them behind
 //!   one, or a larger claim whose services all rely on one while as many of its other
 //!   dependents fail beside them, or a claim split between larger components each failing
-//!   beside it, opens only once the last of them has been impaired for `shadow_hold_ms`
-//!   (they may be those components' first failing dependents).
+//!   beside it, or a claim on no more than `min_services` independent services with any one
+//!   behind a larger component failing beside it, opens only once the last of them has been
+//!   impaired for `shadow_hold_ms` (they may be those components' first failing dependents).
 //! - **Resolve** when an incident has had no supporting cause at `keep_confidence` or more for
 //!   `resolve_after_ms`.
 
@@ -305,6 +306,11 @@ impl IncidentTracker {
             let apart = fresh[k..]
                 .iter()
                 .any(|f| f.kind == cause.kind && f.apart > 0);
+            let independent: usize = fresh[k..]
+                .iter()
+                .filter(|f| f.kind == cause.kind)
+                .map(|f| f.independent)
+                .sum();
             // During a storm, a claim on no more than `min_services` services whose services
             // began apart, one of them merely degraded by its reports alone, is what a sympathy
             // surge beside a lone failure looks like: it names nothing until that surge turns
@@ -326,6 +332,19 @@ impl IncidentTracker {
             // one behind its service, waits the thin hold.
             let thin_overshadowed =
                 thin(&services, apart, health, params) && overshadowed(graph, &services, &larger);
+            // A claim on no more than `min_services` independent services, one of them behind
+            // a larger failure visibly unfolding: it may rest on that failure's first
+            // dependent, and waits the minute from its services' onsets.
+            let partly_shadowed = independent <= params.min_services
+                && behind_unfolding(
+                    graph,
+                    &services,
+                    c,
+                    &larger,
+                    &blamed,
+                    health,
+                    Quantifier::Any(params.min_services),
+                );
             let pointed = || points_past(graph, &services, health, c, &larger);
             let misfit = || misfits(graph, &services, health, c, params) && pointed();
             if (thin_overshadowed && (all_shadowed || !self.open.is_empty() || pointed()))
@@ -342,7 +361,7 @@ impl IncidentTracker {
                     });
                     continue;
                 }
-            } else if (all_shadowed || thin_overshadowed)
+            } else if (all_shadowed || thin_overshadowed || partly_shadowed)
                 && latest_onset(&services, health)
                     .is_some_and(|t| now.millis_since(t) < params.shadow_hold_ms)
             {
@@ -494,7 +513,7 @@ fn reported<H: HealthView>(
 /// are failing beside it (impaired, or a probe failed and not confirmed yet) and no other
 /// blamed component explains them: a failure of the larger component is then visibly
 /// unfolding, and the claim is its first few dependents. Or any claim split between larger
-/// components each visibly failing beside it (`split_behind_unfolding`).
+/// components each visibly failing beside it (`behind_unfolding`).
 fn shadowed<H: HealthView>(
     graph: &DependencyGraph,
     services: &[ServiceIx],
@@ -513,28 +532,48 @@ fn shadowed<H: HealthView>(
             && (services.len() <= params.min_services
                 || failing_beside(graph, reach.ix, c, services, blamed, health, services.len()))
     });
-    behind_all || split_behind_unfolding(graph, services, c, larger, blamed, health)
+    behind_all
+        || behind_unfolding(
+            graph,
+            services,
+            c,
+            larger,
+            blamed,
+            health,
+            Quantifier::Every,
+        )
 }
 
-/// Every service of the claim relies on some larger component unrelated to `c` that is
-/// visibly failing beyond the claim: of its other dependents (as in `failing_beside`), at
-/// least as many as it holds of the claim's services are failing, and at least a quarter of
-/// them (`UNFOLDING_SHARE`; one failing dependent among a cloud's hundred is the background,
+/// Whether every service of a claim must be behind an unfolding larger failure, or any one
+/// (behind one with at least this many of its other dependents failing beside the claim: one
+/// alone is what a lone failure looks like, and a failure visibly unfolding shows as many as
+/// naming a component takes).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quantifier {
+    Every,
+    Any(usize),
+}
+
+/// Every service of the claim (or any one, by `quantifier`) relies on some larger component
+/// unrelated to `c` that is visibly failing beyond the claim: of its other dependents (as in
+/// `failing_beside`), at least as many as it holds of the claim's services are failing (for
+/// any one, at least the quantifier's count too), and at least a quarter of them
+/// (`UNFOLDING_SHARE`; one failing dependent among a cloud's hundred is the background,
 /// not a failure). Two larger failures beginning together can put their first dependents on
 /// one small component they both touch; the claim is then their first few dependents, split
 /// between them (docs/attribution.md, "A shadowed claim waits"). Each larger component is
-/// judged once, and the check stops at the first service that nothing larger behind it
-/// explains.
-fn split_behind_unfolding<H: HealthView>(
+/// judged once, and the check stops at the first service that decides it.
+fn behind_unfolding<H: HealthView>(
     graph: &DependencyGraph,
     services: &[ServiceIx],
     c: ComponentIx,
     larger: &impl Fn(ComponentIx) -> bool,
     blamed: &[ComponentIx],
     health: &[H],
+    quantifier: Quantifier,
 ) -> bool {
     let mut judged: Vec<(ComponentIx, bool)> = Vec::new();
-    services.iter().all(|&s| {
+    let mut behind = |s: ServiceIx| {
         graph.component_closure(s).iter().any(|reach| {
             let l = reach.ix;
             if let Some(&(_, unfolding)) = judged.iter().find(|(x, _)| *x == l) {
@@ -542,6 +581,10 @@ fn split_behind_unfolding<H: HealthView>(
             }
             let unfolding = larger(l) && {
                 let held = services.iter().filter(|&&t| graph.relies_on(t, l)).count();
+                let held = match quantifier {
+                    Quantifier::Every => held,
+                    Quantifier::Any(at_least) => held.max(at_least),
+                };
                 // The count with an early exit first: a large healthy component costs one
                 // read of its dependents' health, and only one failing enough is counted in
                 // full for the share.
@@ -553,7 +596,11 @@ fn split_behind_unfolding<H: HealthView>(
             judged.push((l, unfolding));
             unfolding
         })
-    })
+    };
+    match quantifier {
+        Quantifier::Every => services.iter().all(|&s| behind(s)),
+        Quantifier::Any(_) => services.iter().any(|&s| behind(s)),
+    }
 }
 
 /// The share of a larger component's other dependents that must be failing for a claim split

@@ -2532,3 +2532,49 @@ fn a_service_whose_probes_all_pass_is_no_evidence_its_edge_failed() {
         .tick(t(0), &health, &mut IncidentIds::default());
     assert_eq!(opened(&out).len(), 1, "{out:?}");
 }
+
+#[test]
+fn a_pair_with_one_service_behind_an_unfolding_larger_failure_waits_the_minute() {
+    // Seed 451551's shape: a service failing on its own (and its dependent through it) and
+    // the first dependent of a CDN's failure share a small component. Two independent
+    // services name it; the CDN's other dependents failing a first probe beside the second
+    // say that one is the CDN's.
+    let w = World::new()
+        .component("small")
+        .component_of("cdn", ComponentKind::Cdn)
+        .services("own", 1, &[("small", 1.0)])
+        .services("thr", 1, &[("own0", 1.0)])
+        .services("x", 1, &[("small", 1.0), ("cdn", 1.0)])
+        .services("so", 1, &[("small", 1.0)])
+        .services("co", 4, &[("cdn", 1.0)])
+        .services("q", 6, &[]);
+    let start = [("own0", 0), ("thr0", 10), ("x0", 20)];
+    let first = |in_doubt: &'static [&'static str]| {
+        first_opening_of(
+            &openings(w.attributor(), (20..=200).step_by(10), |_| {
+                health_in_doubt(&w, &start, in_doubt)
+            }),
+            "small",
+        )
+    };
+
+    // Nothing failing beside: named at once.
+    assert_eq!(first(&[]), Some(20));
+    // The CDN's other dependents failing a first probe: the minute from the last onset.
+    let shadow_s = AttributionParams::default().shadow_hold_ms / 1000;
+    assert_eq!(first(&["co0", "co1", "co2"]), Some(20 + shadow_s));
+
+    // The CDN's failure shows within that minute: the CDN is named, the small one never.
+    let named = components(openings(w.attributor(), (20..=200).step_by(10), |s| {
+        let mut impaired = start.to_vec();
+        if s >= 40 {
+            impaired.extend([("co0", 35), ("co1", 35), ("co2", 40)]);
+        }
+        health_in_doubt(
+            &w,
+            &impaired,
+            if s >= 40 { &[] } else { &["co0", "co1", "co2"] },
+        )
+    }));
+    assert_eq!(named, vec!["cdn".to_string()]);
+}
