@@ -130,6 +130,7 @@ fn health(
                     failing: 1,
                     live: 3,
                 }),
+                failed_partly: impaired && i % 3 == 0,
             }
         })
         .collect()

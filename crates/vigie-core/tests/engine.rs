@@ -549,6 +549,61 @@ fn a_service_impaired_while_its_probes_pass_is_marked_for_attribution() {
 }
 
 #[test]
+fn a_service_failing_from_some_vantages_stays_seen_so_through_its_recovery_hold() {
+    // Probes from the vantages in `failing` fail during minutes 10 to 20, the others always
+    // pass. Each minute from 10 to 40: (impaired, has a footprint, failed partly).
+    let seen_with = |failing: &[&str]| {
+        let mut engine = Engine::new(topology(&["mail"]), EngineParams::default());
+        let mut signals = Vec::new();
+        for m in 0..45i64 {
+            for (k, v) in ["paris", "virginia", "singapore"].iter().enumerate() {
+                let ok = !(failing.contains(v) && (10..20).contains(&m));
+                signals.push(probe(m * 60 + k as i64 * 7, "mail", v, ok));
+            }
+        }
+        let mut seen = Vec::new();
+        run_watching(&mut engine, signals, 45 * 60, |t, engine| {
+            if t % 60 == 30 && (10 * 60..40 * 60).contains(&t) {
+                let h = &engine.health()[0];
+                seen.push((
+                    t / 60,
+                    h.state.is_impaired(),
+                    h.footprint.is_some(),
+                    h.failed_partly,
+                ));
+            }
+        });
+        seen
+    };
+
+    // From Paris alone: once impaired with its footprint, it stays seen failing partly
+    // after Paris passes again, for as long as it stays impaired, and not after.
+    let regional = seen_with(&["paris"]);
+    assert!(
+        regional.iter().any(|&(_, imp, fp, _)| imp && fp),
+        "{regional:?}"
+    );
+    let recovering: Vec<_> = regional
+        .iter()
+        .filter(|&&(m, imp, fp, _)| m >= 20 && imp && !fp)
+        .collect();
+    assert!(!recovering.is_empty(), "no recovery hold: {regional:?}");
+    assert!(recovering.iter().all(|r| r.3), "{regional:?}");
+    assert!(
+        regional
+            .iter()
+            .all(|&(_, imp, fp, partly)| imp || (!fp && !partly)),
+        "{regional:?}"
+    );
+
+    // From every vantage: never seen failing partly, not even while the last vantages to
+    // probe are still to fail or once they pass again.
+    let everywhere = seen_with(&["paris", "virginia", "singapore"]);
+    assert!(everywhere.iter().any(|r| r.1), "{everywhere:?}");
+    assert!(everywhere.iter().all(|r| !r.3), "{everywhere:?}");
+}
+
+#[test]
 fn restored_report_history_needs_no_new_warm_up() {
     // Two days of one reporter every third minute, as a store would give them back after a
     // restart, then a surge of 12 distinct reporters in 3 minutes: a surge, not overwhelming.

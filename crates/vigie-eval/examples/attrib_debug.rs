@@ -24,6 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             probes_pass: false,
             probes_in_doubt: false,
             footprint: None,
+            failed_partly: false,
         })
         .collect();
     let ix: std::collections::HashMap<String, usize> = topo

@@ -61,6 +61,9 @@ pub struct ServiceHealth {
     pub probes_in_doubt: bool,
     /// Which vantages see it fail, when only some do (where it fails: [`footprint`]).
     pub footprint: Option<Footprint>,
+    /// Its probes failed from only some vantages in this impairment, never from all: seen
+    /// somewhere even once its failing vantages pass again and its footprint is gone.
+    pub failed_partly: bool,
 }
 
 /// Anything that can say how a service is: the attributor's own [`ServiceHealth`], or the
@@ -88,6 +91,7 @@ impl HealthView for crate::engine::ServiceHealth {
             probes_pass: self.probes_pass,
             probes_in_doubt: self.probes_in_doubt,
             footprint: self.footprint,
+            failed_partly: self.failed_partly,
         }
     }
 }
@@ -125,7 +129,7 @@ impl ServiceHealth {
     pub fn seen(&self) -> Seen {
         Seen::of(
             self.probes_fail || self.symptom.is_some(),
-            self.footprint.is_some(),
+            self.footprint.is_some() || self.failed_partly,
         )
     }
 }

@@ -101,6 +101,7 @@ impl World {
                 probes_pass: false,
                 probes_in_doubt: false,
                 footprint: None,
+                failed_partly: false,
             })
             .collect()
     }
@@ -635,6 +636,7 @@ fn health_since(w: &World, impaired: &[(String, Timestamp)]) -> Vec<ServiceHealt
                 probes_pass: false,
                 probes_in_doubt: false,
                 footprint: None,
+                failed_partly: false,
             },
             None => ServiceHealth {
                 state: State::Operational,
@@ -646,6 +648,7 @@ fn health_since(w: &World, impaired: &[(String, Timestamp)]) -> Vec<ServiceHealt
                 probes_pass: false,
                 probes_in_doubt: false,
                 footprint: None,
+                failed_partly: false,
             },
         })
         .collect()
@@ -1560,6 +1563,40 @@ fn dependents_that_turned_impaired_minutes_apart_do_not_name_what_they_share() {
             "{first:?} then {second:?} {gap_s} s later: {out:?}"
         );
     }
+}
+
+#[test]
+fn a_dependent_whose_few_failing_vantages_pass_again_is_not_in_step() {
+    // Two of a CDN's six dependents turn impaired two seconds apart, both failing with 5xx.
+    // Probes failing from every vantage at moments this close are in step, which a service
+    // failing on its own rarely is. cdn1 failed from Paris alone: a failure seen from one
+    // vantage says less of when it began, still so once Paris passes again during its
+    // recovery hold (its footprint gone).
+    let w = World::new()
+        .component_of("fastly", ComponentKind::Cdn)
+        .services("cdn", 6, &[("fastly", 1.0)])
+        .services("z", 40, &[]);
+    let confidence = |footprint: Option<Footprint>, failed_partly: bool| {
+        let mut a = w.eager_attributor();
+        let imp = vec![("cdn0".to_string(), t(0)), ("cdn1".to_string(), t(2))];
+        let mut health = health_since(&w, &imp);
+        for h in health.iter_mut().take(2) {
+            h.symptom = Some(ProbeError::HttpStatus);
+            h.probes_fail = true;
+        }
+        health[1].footprint = footprint;
+        health[1].failed_partly = failed_partly;
+        a.tick(t(10), &health, &mut IncidentIds::default());
+        a.causes()
+            .iter()
+            .find(|c| matches!(c.kind, CauseKind::Component(_)))
+            .map_or(0.0, |c| c.confidence)
+    };
+    let in_step = confidence(None, false);
+    let somewhere = confidence(Some(PARIS), true);
+    let recovering = confidence(None, true);
+    assert!(in_step > somewhere, "{in_step} vs {somewhere}");
+    assert_eq!(recovering, somewhere);
 }
 
 #[test]

@@ -153,6 +153,13 @@ pub struct ServiceHealth {
     /// While probes fail from some but not all live vantages, the others passing: which ones
     /// (not kept through the recovery hold).
     pub footprint: Option<Footprint>,
+    /// In this impairment its probes have failed from every live vantage at once.
+    pub failed_everywhere: bool,
+    /// In this impairment its probes have failed from only some of its live vantages (a
+    /// footprint) and never from all of them: kept through the recovery hold, so a service
+    /// whose few failing vantages pass again is not taken for one seen failing everywhere
+    /// (attribution's [`Seen`](crate::attribute::Seen), which its footprint alone decided).
+    pub failed_partly: bool,
 }
 
 /// The engine refused a request.
@@ -287,6 +294,8 @@ impl Engine {
                 probes_pass: false,
                 probes_in_doubt: false,
                 footprint: None,
+                failed_everywhere: false,
+                failed_partly: false,
             })
             .collect();
         let mut components = Interner::with_capacity(topology.components.len());
@@ -892,6 +901,11 @@ impl Engine {
         // hold after a regional failure are an arbitrary few, and their old footprints would
         // make them agree on whatever else they share.
         h.footprint = probe.footprint();
+        let impaired = slot.state.is_impaired();
+        h.failed_everywhere =
+            (probe.failing > 0 && probe.failing >= probe.live) || (impaired && h.failed_everywhere);
+        h.failed_partly =
+            !h.failed_everywhere && (h.footprint.is_some() || (impaired && h.failed_partly));
         self.attribution_stale |= *h != before;
 
         if let Some(inc) = resolved {
