@@ -881,27 +881,29 @@ impl Engine {
         h.impaired_since = slot.impaired_since;
         h.incident = slot.incident.as_ref().map(|i| i.id);
         let probe = slot.probes.verdict();
+        let impaired = slot.state.is_impaired();
         h.symptom = match probe.error.filter(|_| probe.failing > 0) {
             Some(error) => Some(error),
             // Probes passing again while the service is still impaired (its recovery hold)
             // do not erase how it failed.
-            None if slot.state.is_impaired() => h.symptom,
+            None if impaired => h.symptom,
             None => None,
         };
-        h.probes_fail = probe.failing > 0 || (slot.state.is_impaired() && h.probes_fail);
-        h.probes_pass = slot.state.is_impaired()
+        h.probes_fail = probe.failing > 0 || (impaired && h.probes_fail);
+        h.probes_pass = impaired
             && !h.probes_fail
             && probe.state == State::Operational
             && probe.live > 0
             && probe.unconfirmed == 0
             && !probe.corroborable();
-        h.probes_in_doubt = !slot.state.is_impaired()
-            && (probe.failing > 0 || probe.unconfirmed > 0 || probe.corroborable());
+        h.probes_in_doubt =
+            !impaired && (probe.failing > 0 || probe.unconfirmed > 0 || probe.corroborable());
         // Where it fails is only what the probes see now: services still in their recovery
         // hold after a regional failure are an arbitrary few, and their old footprints would
         // make them agree on whatever else they share.
         h.footprint = probe.footprint();
-        let impaired = slot.state.is_impaired();
+        // How widely it has failed in this impairment, which outlasts the footprint: a service
+        // whose few failing vantages pass again still failed partly (attribution's timing).
         h.failed_everywhere =
             (probe.failing > 0 && probe.failing >= probe.live) || (impaired && h.failed_everywhere);
         h.failed_partly =
