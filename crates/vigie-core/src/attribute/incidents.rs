@@ -302,7 +302,15 @@ impl IncidentTracker {
             services.sort_unstable();
             services.dedup();
             let larger = larger_than(graph, c, &observed_dependents, &in_doubt_dependents);
-            let all_shadowed = shadowed(graph, &services, c, &larger, &blamed, health, params);
+            let claim = Claim {
+                graph,
+                c,
+                services: &services,
+                larger: &larger,
+                blamed: &blamed,
+                health,
+            };
+            let all_shadowed = claim.shadowed(params);
             let apart = fresh[k..]
                 .iter()
                 .any(|f| f.kind == cause.kind && f.apart > 0);
@@ -330,23 +338,14 @@ impl IncidentTracker {
             // onsets, as a claim they all shadow does. Any claim with errors on at least
             // `min_services` services, none fitting its component and one fitting a larger
             // one behind its service, waits the thin hold.
-            let thin_overshadowed =
-                thin(&services, apart, health, params) && overshadowed(graph, &services, &larger);
+            let thin_overshadowed = thin(&services, apart, health, params) && claim.overshadowed();
             // A claim on no more than `min_services` independent services, one of them behind
             // a larger failure visibly unfolding: it may rest on that failure's first
             // dependent, and waits the minute from its services' onsets.
             let partly_shadowed = independent <= params.min_services
-                && behind_unfolding(
-                    graph,
-                    &services,
-                    c,
-                    &larger,
-                    &blamed,
-                    health,
-                    Quantifier::Any(params.min_services),
-                );
-            let pointed = || points_past(graph, &services, health, c, &larger);
-            let misfit = || misfits(graph, &services, health, c, params) && pointed();
+                && claim.behind_unfolding(Quantifier::Any(params.min_services));
+            let pointed = || claim.points_past();
+            let misfit = || claim.misfits(params) && pointed();
             if (thin_overshadowed && (all_shadowed || !self.open.is_empty() || pointed()))
                 || misfit()
             {
@@ -506,42 +505,17 @@ fn reported<H: HealthView>(
     })
 }
 
-/// A claim whose services all also rely on a larger component unrelated to `c`: they may be
-/// the first dependents of that component's failure, just beginning (docs/attribution.md, "A
-/// shadowed claim waits"). Any claim on no more than `min_services` services; a larger one
-/// when at least as many of that component's other dependents, which do not rely on `c`,
-/// are failing beside it (impaired, or a probe failed and not confirmed yet) and no other
-/// blamed component explains them: a failure of the larger component is then visibly
-/// unfolding, and the claim is its first few dependents. Or any claim split between larger
-/// components each visibly failing beside it (`behind_unfolding`).
-fn shadowed<H: HealthView>(
-    graph: &DependencyGraph,
-    services: &[ServiceIx],
+/// A new claim on component `c` being judged before it opens: its services (sorted), which
+/// components are larger than `c`, the components already blamed and every service's health.
+/// The holds of "A thin claim waits" and "A shadowed claim waits" (docs/attribution.md) read
+/// it.
+struct Claim<'a, H, L> {
+    graph: &'a DependencyGraph,
     c: ComponentIx,
-    larger: &impl Fn(ComponentIx) -> bool,
-    blamed: &[ComponentIx],
-    health: &[H],
-    params: &AttributionParams,
-) -> bool {
-    let Some((&first, rest)) = services.split_first() else {
-        return false;
-    };
-    let behind_all = graph.component_closure(first).iter().any(|reach| {
-        rest.iter().all(|&s| graph.relies_on(s, reach.ix))
-            && larger(reach.ix)
-            && (services.len() <= params.min_services
-                || failing_beside(graph, reach.ix, c, services, blamed, health, services.len()))
-    });
-    behind_all
-        || behind_unfolding(
-            graph,
-            services,
-            c,
-            larger,
-            blamed,
-            health,
-            Quantifier::Every,
-        )
+    services: &'a [ServiceIx],
+    larger: &'a L,
+    blamed: &'a [ComponentIx],
+    health: &'a [H],
 }
 
 /// Whether every service of a claim must be behind an unfolding larger failure, or any one
@@ -554,193 +528,185 @@ enum Quantifier {
     Any(usize),
 }
 
-/// Every service of the claim (or any one, by `quantifier`) relies on some larger component
-/// unrelated to `c` that is visibly failing beyond the claim: of its other dependents (as in
-/// `failing_beside`), at least as many as it holds of the claim's services are failing (for
-/// any one, at least the quantifier's count too), and at least a quarter of them
-/// (`UNFOLDING_SHARE`; one failing dependent among a cloud's hundred is the background,
-/// not a failure). Two larger failures beginning together can put their first dependents on
-/// one small component they both touch; the claim is then their first few dependents, split
-/// between them (docs/attribution.md, "A shadowed claim waits"). Each larger component is
-/// judged once, and the check stops at the first service that decides it.
-fn behind_unfolding<H: HealthView>(
-    graph: &DependencyGraph,
-    services: &[ServiceIx],
-    c: ComponentIx,
-    larger: &impl Fn(ComponentIx) -> bool,
-    blamed: &[ComponentIx],
-    health: &[H],
-    quantifier: Quantifier,
-) -> bool {
-    let mut judged: Vec<(ComponentIx, bool)> = Vec::new();
-    let mut behind = |s: ServiceIx| {
-        graph.component_closure(s).iter().any(|reach| {
-            let l = reach.ix;
-            if let Some(&(_, unfolding)) = judged.iter().find(|(x, _)| *x == l) {
-                return unfolding;
-            }
-            let unfolding = larger(l) && {
-                let held = services.iter().filter(|&&t| graph.relies_on(t, l)).count();
-                let held = match quantifier {
-                    Quantifier::Every => held,
-                    Quantifier::Any(at_least) => held.max(at_least),
-                };
-                // The count with an early exit first: a large healthy component costs one
-                // read of its dependents' health, and only one failing enough is counted in
-                // full for the share.
-                failing_beside(graph, l, c, services, blamed, health, held) && {
-                    let (failing, others) = beside(graph, l, c, services, blamed, health);
-                    failing as f64 >= UNFOLDING_SHARE * others as f64
-                }
-            };
-            judged.push((l, unfolding));
-            unfolding
-        })
-    };
-    match quantifier {
-        Quantifier::Every => services.iter().all(|&s| behind(s)),
-        Quantifier::Any(_) => services.iter().any(|&s| behind(s)),
-    }
-}
-
 /// The share of a larger component's other dependents that must be failing for a claim split
 /// between larger components to wait for them: F(0) of `DETECTION_DUE`, the share of a
 /// failure's dependents detected at its second detection.
 const UNFOLDING_SHARE: f64 = super::DETECTION_DUE[0].1;
 
-/// At least `need` dependents of `l` outside `services` (sorted) are failing (impaired, or in
-/// doubt: a probe failed, not confirmed yet) that neither `c` nor another blamed component
-/// than `l` explains. Health is read first (most dependents are healthy) and the count stops
-/// at `need`, so a component with a hundred thousand dependents costs one pass at most.
-fn failing_beside<H: HealthView>(
-    graph: &DependencyGraph,
-    l: ComponentIx,
-    c: ComponentIx,
-    services: &[ServiceIx],
-    blamed: &[ComponentIx],
-    health: &[H],
-    need: usize,
-) -> bool {
-    let mut failing = 0;
-    for r in graph.dependents(l) {
-        let Some(h) = health.get(r.ix as usize).map(|h| h.health()) else {
-            continue;
+impl<H: HealthView, L: Fn(ComponentIx) -> bool> Claim<'_, H, L> {
+    /// Its services all also rely on a larger component unrelated to `c`: they may be the
+    /// first dependents of that component's failure, just beginning (docs/attribution.md, "A
+    /// shadowed claim waits"). Any claim on no more than `min_services` services; a larger
+    /// one when at least as many of that component's other dependents, which do not rely on
+    /// `c`, are failing beside it (impaired, or a probe failed and not confirmed yet) and no
+    /// other blamed component explains them: a failure of the larger component is then
+    /// visibly unfolding, and the claim is its first few dependents. Or any claim split
+    /// between larger components each visibly failing beside it
+    /// ([`Claim::behind_unfolding`]).
+    fn shadowed(&self, params: &AttributionParams) -> bool {
+        let Some((&first, rest)) = self.services.split_first() else {
+            return false;
         };
-        if (h.impaired() || h.in_doubt()) && beside_claim(graph, r.ix, l, c, services, blamed) {
-            failing += 1;
-            if failing >= need {
-                return true;
+        let behind_all = self.graph.component_closure(first).iter().any(|reach| {
+            rest.iter().all(|&s| self.graph.relies_on(s, reach.ix))
+                && (self.larger)(reach.ix)
+                && (self.services.len() <= params.min_services
+                    || self.failing_beside(reach.ix, self.services.len()))
+        });
+        behind_all || self.behind_unfolding(Quantifier::Every)
+    }
+
+    /// Every service of the claim (or any one, by `quantifier`) relies on some larger
+    /// component unrelated to `c` that is visibly failing beyond the claim: of its other
+    /// dependents (as in [`Claim::failing_beside`]), at least as many as it holds of the
+    /// claim's services are failing (for any one, at least the quantifier's count too), and
+    /// at least a quarter of them (`UNFOLDING_SHARE`; one failing dependent among a cloud's
+    /// hundred is the background, not a failure). Two larger failures beginning together can
+    /// put their first dependents on one small component they both touch; the claim is then
+    /// their first few dependents, split between them (docs/attribution.md, "A shadowed claim
+    /// waits"). Each larger component is judged once, and the check stops at the first
+    /// service that decides it.
+    fn behind_unfolding(&self, quantifier: Quantifier) -> bool {
+        let mut judged: Vec<(ComponentIx, bool)> = Vec::new();
+        let mut behind = |s: ServiceIx| {
+            self.graph.component_closure(s).iter().any(|reach| {
+                let l = reach.ix;
+                if let Some(&(_, unfolding)) = judged.iter().find(|(x, _)| *x == l) {
+                    return unfolding;
+                }
+                let unfolding = (self.larger)(l) && {
+                    let held = self
+                        .services
+                        .iter()
+                        .filter(|&&t| self.graph.relies_on(t, l))
+                        .count();
+                    let held = match quantifier {
+                        Quantifier::Every => held,
+                        Quantifier::Any(at_least) => held.max(at_least),
+                    };
+                    // The count with an early exit first: a large healthy component costs one
+                    // read of its dependents' health, and only one failing enough is counted
+                    // in full for the share.
+                    self.failing_beside(l, held) && {
+                        let (failing, others) = self.beside(l);
+                        failing as f64 >= UNFOLDING_SHARE * others as f64
+                    }
+                };
+                judged.push((l, unfolding));
+                unfolding
+            })
+        };
+        match quantifier {
+            Quantifier::Every => self.services.iter().all(|&s| behind(s)),
+            Quantifier::Any(_) => self.services.iter().any(|&s| behind(s)),
+        }
+    }
+
+    /// At least `need` dependents of `l` outside the claim are failing (impaired, or in
+    /// doubt: a probe failed, not confirmed yet) that neither `c` nor another blamed component
+    /// than `l` explains. Health is read first (most dependents are healthy) and the count
+    /// stops at `need`, so a component with a hundred thousand dependents costs one pass at
+    /// most.
+    fn failing_beside(&self, l: ComponentIx, need: usize) -> bool {
+        let mut failing = 0;
+        for r in self.graph.dependents(l) {
+            let Some(h) = self.health.get(r.ix as usize).map(|h| h.health()) else {
+                continue;
+            };
+            if (h.impaired() || h.in_doubt()) && self.beside_claim(r.ix, l) {
+                failing += 1;
+                if failing >= need {
+                    return true;
+                }
             }
         }
+        false
     }
-    false
-}
 
-/// How many of `l`'s dependents beside the claim are failing, and how many there are.
-fn beside<H: HealthView>(
-    graph: &DependencyGraph,
-    l: ComponentIx,
-    c: ComponentIx,
-    services: &[ServiceIx],
-    blamed: &[ComponentIx],
-    health: &[H],
-) -> (usize, usize) {
-    let (mut failing, mut others) = (0, 0);
-    for r in graph.dependents(l) {
-        let Some(h) = health.get(r.ix as usize).map(|h| h.health()) else {
-            continue;
-        };
-        if h.watched && beside_claim(graph, r.ix, l, c, services, blamed) {
-            others += 1;
-            failing += usize::from(h.impaired() || h.in_doubt());
+    /// How many of `l`'s dependents beside the claim are failing, and how many there are.
+    fn beside(&self, l: ComponentIx) -> (usize, usize) {
+        let (mut failing, mut others) = (0, 0);
+        for r in self.graph.dependents(l) {
+            let Some(h) = self.health.get(r.ix as usize).map(|h| h.health()) else {
+                continue;
+            };
+            if h.watched && self.beside_claim(r.ix, l) {
+                others += 1;
+                failing += usize::from(h.impaired() || h.in_doubt());
+            }
         }
+        (failing, others)
     }
-    (failing, others)
-}
 
-/// A dependent `r` of `l` outside the claim's `services` (sorted) that neither `c` nor another
-/// blamed component than `l` explains: what `l`'s failure alone would account for.
-fn beside_claim(
-    graph: &DependencyGraph,
-    r: ServiceIx,
-    l: ComponentIx,
-    c: ComponentIx,
-    services: &[ServiceIx],
-    blamed: &[ComponentIx],
-) -> bool {
-    services.binary_search(&r).is_err()
-        && !graph.relies_on(r, c)
-        && !blamed.iter().any(|&x| x != l && graph.relies_on(r, x))
-}
+    /// A dependent `r` of `l` outside the claim's services that neither `c` nor another
+    /// blamed component than `l` explains: what `l`'s failure alone would account for.
+    fn beside_claim(&self, r: ServiceIx, l: ComponentIx) -> bool {
+        self.services.binary_search(&r).is_err()
+            && !self.graph.relies_on(r, self.c)
+            && !self
+                .blamed
+                .iter()
+                .any(|&x| x != l && self.graph.relies_on(r, x))
+    }
 
-/// Some service of the claim also relies on a larger component unrelated to `c`, whose
-/// failure may be beginning behind it (docs/attribution.md, "A thin claim waits"). When none
-/// does, `c` is the largest failure its services can show.
-fn overshadowed(
-    graph: &DependencyGraph,
-    services: &[ServiceIx],
-    larger: &impl Fn(ComponentIx) -> bool,
-) -> bool {
-    services.iter().any(|&s| {
-        graph
-            .component_closure(s)
-            .iter()
-            .any(|reach| larger(reach.ix))
-    })
-}
+    /// Some service of the claim also relies on a larger component unrelated to `c`, whose
+    /// failure may be beginning behind it (docs/attribution.md, "A thin claim waits"). When
+    /// none does, `c` is the largest failure its services can show.
+    fn overshadowed(&self) -> bool {
+        self.services.iter().any(|&s| {
+            self.graph
+                .component_closure(s)
+                .iter()
+                .any(|reach| (self.larger)(reach.ix))
+        })
+    }
 
-/// A service of the claim fails the way a larger unrelated component behind it fails better
-/// than the way `c` does (a DNS error on a service behind a front door and a DNS provider):
-/// its own errors point past the claim, at a failure that may be beginning
-/// (docs/attribution.md, "A thin claim waits").
-fn points_past<H: HealthView>(
-    graph: &DependencyGraph,
-    services: &[ServiceIx],
-    health: &[H],
-    c: ComponentIx,
-    larger: &impl Fn(ComponentIx) -> bool,
-) -> bool {
-    services.iter().any(|&s| {
-        let Some(error) = health.get(s as usize).and_then(|h| h.health().symptom) else {
-            return false;
-        };
-        let layer = Some(Layer::of(error));
-        let closure = graph.component_closure(s);
-        let Some(claimed) = closure.iter().find(|r| r.ix == c) else {
-            return false;
-        };
-        let claimed_fit = reach_fit(graph, s, claimed, layer);
-        closure
-            .iter()
-            .any(|r| reach_fit(graph, s, r, layer) < claimed_fit && larger(r.ix))
-    })
-}
+    /// A service of the claim fails the way a larger unrelated component behind it fails
+    /// better than the way `c` does (a DNS error on a service behind a front door and a DNS
+    /// provider): its own errors point past the claim, at a failure that may be beginning
+    /// (docs/attribution.md, "A thin claim waits").
+    fn points_past(&self) -> bool {
+        self.services.iter().any(|&s| {
+            let Some(error) = self.health.get(s as usize).and_then(|h| h.health().symptom) else {
+                return false;
+            };
+            let layer = Some(Layer::of(error));
+            let closure = self.graph.component_closure(s);
+            let Some(claimed) = closure.iter().find(|r| r.ix == self.c) else {
+                return false;
+            };
+            let claimed_fit = reach_fit(self.graph, s, claimed, layer);
+            closure
+                .iter()
+                .any(|r| reach_fit(self.graph, s, r, layer) < claimed_fit && (self.larger)(r.ix))
+        })
+    }
 
-/// At least `min_services` of the claim's services show a probe error and none of them fails
-/// the way a failure of `c` makes its dependents fail (docs/attribution.md "Symptoms"): the
-/// errors seen, not one service's quirk, say the failure is not `c`'s. Stops at the first
-/// error that fits.
-fn misfits<H: HealthView>(
-    graph: &DependencyGraph,
-    services: &[ServiceIx],
-    health: &[H],
-    c: ComponentIx,
-    params: &AttributionParams,
-) -> bool {
-    let mut misfitting = 0;
-    for &s in services {
-        let Some(error) = health.get(s as usize).and_then(|h| h.health().symptom) else {
-            continue;
-        };
-        let Some(claimed) = graph.component_closure(s).iter().find(|r| r.ix == c) else {
-            continue;
-        };
-        if reach_fit(graph, s, claimed, Some(Layer::of(error))) == Compat::Fits {
-            return false;
+    /// At least `min_services` of the claim's services show a probe error and none of them
+    /// fails the way a failure of `c` makes its dependents fail (docs/attribution.md
+    /// "Symptoms"): the errors seen, not one service's quirk, say the failure is not `c`'s.
+    /// Stops at the first error that fits.
+    fn misfits(&self, params: &AttributionParams) -> bool {
+        let mut misfitting = 0;
+        for &s in self.services {
+            let Some(error) = self.health.get(s as usize).and_then(|h| h.health().symptom) else {
+                continue;
+            };
+            let Some(claimed) = self
+                .graph
+                .component_closure(s)
+                .iter()
+                .find(|r| r.ix == self.c)
+            else {
+                continue;
+            };
+            if reach_fit(self.graph, s, claimed, Some(Layer::of(error))) == Compat::Fits {
+                return false;
+            }
+            misfitting += 1;
         }
-        misfitting += 1;
+        misfitting >= params.min_services
     }
-    misfitting >= params.min_services
 }
 
 /// Whether a component is unrelated to `c` (neither within it nor containing it) and has more
